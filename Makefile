@@ -1,0 +1,36 @@
+# The README's commands. Each one installs the Debian packages it needs first (when run as root).
+JOBS ?= $(shell nproc)
+
+.PHONY: deps test demo bench asan clang clean
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	ctest --preset debug -j $(JOBS)
+
+demo: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target showcase
+	build/release/examples/showcase
+
+bench: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	bench/run
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+clang:
+	AIO_WITH_CLANG=1 scripts/install-deps.sh
+	cmake --preset clang >/dev/null
+	cmake --build --preset clang -j $(JOBS)
+	ctest --preset clang -j $(JOBS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,10 @@
+// The umbrella header: everything a program needs, as `import asyncio` gives it.
+#pragma once
+#include "aio/errors.hpp"
+#include "aio/future.hpp"
+#include "aio/loop.hpp"
+#include "aio/runners.hpp"
+#include "aio/sleep.hpp"
+#include "aio/task.hpp"
+#include "aio/tasks.hpp"
+#include "aio/time.hpp"

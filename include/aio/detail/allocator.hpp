@@ -1,0 +1,18 @@
+// The recycling allocator behind coroutine frames, task states and callback nodes.
+// Each thread keeps free lists per 16-byte size class, so steady-state create/destroy cycles
+// never reach malloc. (asyncio has no equivalent: CPython's object allocator plays this role.)
+#pragma once
+#include <cstddef>
+
+namespace aio::detail {
+
+void* pool_allocate(std::size_t size);
+void pool_deallocate(void* p, std::size_t size) noexcept;
+
+// Mix-in giving a type the pool's sized operator new/delete.
+struct PoolAllocated {
+    static void* operator new(std::size_t size) { return pool_allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { pool_deallocate(p, size); }
+};
+
+}  // namespace aio::detail

@@ -1,0 +1,94 @@
+// The state every awaitable result shares (asyncio.Future's machinery): pending / finished /
+// cancelled, the exception, and an intrusive list of waiters woken in registration order when
+// it completes. Futures and tasks are reference counted and used from the loop's thread only.
+#pragma once
+#include <exception>
+#include <string>
+
+namespace aio {
+class EventLoop;
+}
+
+namespace aio::detail {
+
+class TaskBase;
+
+// A waiter on a future. on_done runs (in registration order) when the future completes; it must
+// not throw and usually just puts something on the ready queue, as asyncio's call_soon does.
+struct DoneWaiter {
+    using Fn = void (*)(DoneWaiter*) noexcept;
+    explicit DoneWaiter(Fn f) noexcept : on_done(f) {}
+    DoneWaiter(const DoneWaiter&) = delete;
+    DoneWaiter& operator=(const DoneWaiter&) = delete;
+    DoneWaiter* prev = nullptr;
+    DoneWaiter* next = nullptr;
+    bool linked = false;
+    Fn on_done;
+};
+
+// What a suspended task is waiting on. cancel_fn asks it to stop waiting: it returns true when it
+// will wake the task with the cancellation itself (asyncio: Task.cancel -> _fut_waiter.cancel()).
+struct Suspension {
+    using CancelFn = bool (*)(Suspension*, TaskBase&) noexcept;
+    explicit Suspension(CancelFn f) noexcept : cancel_fn(f) {}
+    CancelFn cancel_fn;
+};
+
+class FutureBase {
+public:
+    enum class State : unsigned char { pending, finished, cancelled };
+
+    explicit FutureBase(EventLoop* loop) noexcept : loop_(loop) {}
+    FutureBase(const FutureBase&) = delete;
+    FutureBase& operator=(const FutureBase&) = delete;
+    // Reports an exception that nobody retrieved to the loop's exception handler.
+    virtual ~FutureBase();
+
+    bool done() const noexcept { return state_ != State::pending; }
+    bool cancelled() const noexcept { return state_ == State::cancelled; }
+    EventLoop& loop() const noexcept { return *loop_; }
+
+    // asyncio Future.cancel(msg): false if already done.
+    virtual bool cancel(std::string msg);
+
+    // asyncio Future.exception(): null if it finished with a value. Throws InvalidStateError
+    // while pending and CancelledError if cancelled. Marks the exception as retrieved.
+    std::exception_ptr exception();
+
+    // The first half of result(): throws as result() would; returns when a value is available.
+    void check_result();
+
+    // Registers a waiter; the future must be pending.
+    void add_waiter(DoneWaiter* w) noexcept;
+    void remove_waiter(DoneWaiter* w) noexcept;
+
+    void retain() noexcept { ++refs_; }
+    void release() noexcept {
+        if (--refs_ == 0) delete this;
+    }
+
+    // Marks the exception as seen (gather and TaskGroup take it over).
+    void mark_retrieved() noexcept { retrieved_ = true; }
+
+    // How the exception handler names this future ("Task-3", "Future").
+    virtual std::string describe() const;
+
+protected:
+    // Completes the future: error == null means success; wakes every waiter in order.
+    void complete(std::exception_ptr error, bool cancelled) noexcept;
+    // Throws RuntimeError if the loop is closed.
+    void check_loop_open() const;
+
+    EventLoop* loop_;
+    std::exception_ptr error_;
+    DoneWaiter* head_ = nullptr;
+    DoneWaiter* tail_ = nullptr;
+    unsigned refs_ = 0;
+    State state_ = State::pending;
+    bool retrieved_ = false;
+};
+
+// The CancelledError a cancelled future or task holds.
+std::exception_ptr make_cancelled_error(const std::string& msg);
+
+}  // namespace aio::detail

@@ -1,0 +1,209 @@
+// aio::Future<T>: asyncio.Future, a result that arrives later, for bridging callback-style code
+// into coroutines. FutureApi<T, State> is the surface Future and TaskHandle share: done(),
+// result(), exception(), cancel(), add_done_callback(), and co_await.
+#pragma once
+#include <coroutine>
+#include <exception>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "aio/detail/allocator.hpp"
+#include "aio/detail/future_base.hpp"
+#include "aio/detail/task_base.hpp"
+#include "aio/detail/value_slot.hpp"
+#include "aio/errors.hpp"
+#include "aio/loop.hpp"
+
+namespace aio {
+
+namespace detail {
+
+template <class T>
+class FutureState final : public FutureBase, public PoolAllocated {
+public:
+    using FutureBase::FutureBase;
+    template <class... U>
+    void set_result(U&&... v) {
+        check_settable();
+        slot.set(std::forward<U>(v)...);
+        complete(nullptr, false);
+    }
+    void set_exception(std::exception_ptr e) {
+        if (!e) throw std::invalid_argument("set_exception: null exception");
+        if (is_cancelled_error(e))
+            throw std::invalid_argument("set_exception: use cancel() for a CancelledError");
+        check_settable();
+        complete(std::move(e), false);
+    }
+    std::string describe() const override { return "Future"; }
+    ValueSlot<T> slot;
+
+private:
+    void check_settable() const {
+        if (done()) throw InvalidStateError("invalid state: the future is already done");
+        check_loop_open();
+    }
+};
+
+// The awaiter for anything future-like: completes with the value, or throws its exception.
+// Cancelling the awaiting task cancels the awaited future, as in asyncio.
+template <class State, bool Move>
+class FutureAwaiter : Suspension, DoneWaiter {
+public:
+    explicit FutureAwaiter(State* s) noexcept
+        : Suspension(&cancel_wait), DoneWaiter(&on_done), state_(s) {}
+    ~FutureAwaiter() {
+        if (linked) state_->remove_waiter(this);
+    }
+    bool await_ready() const noexcept { return state_->done(); }
+    void await_suspend(std::coroutine_handle<> h) {
+        task_ = &current_task_for_await();
+        state_->add_waiter(this);
+        task_->suspend(h, this);
+    }
+    decltype(auto) await_resume() {
+        if (task_) task_->throw_if_cancel_pending();
+        state_->check_result();
+        if constexpr (Move) return state_->slot.take();
+        else return state_->slot.get();
+    }
+
+private:
+    static void on_done(DoneWaiter* w) noexcept { static_cast<FutureAwaiter*>(w)->task_->wake(); }
+    static bool cancel_wait(Suspension* s, TaskBase& task) noexcept {
+        auto* self = static_cast<FutureAwaiter*>(s);
+        try {
+            return self->state_->cancel(task.cancel_message());
+        } catch (...) {
+            return false;
+        }
+    }
+    State* state_;
+    TaskBase* task_ = nullptr;
+};
+
+// A heap callback registered with add_done_callback: scheduled (call_soon) when the future
+// completes, so it runs on a later iteration, exactly as asyncio runs done callbacks.
+template <class F>
+class DoneCallback final : public DoneWaiter, public Runnable, public PoolAllocated {
+public:
+    DoneCallback(FutureBase* fut, F f)
+        : DoneWaiter(&on_done), Runnable(&run), fut_(fut), f_(std::move(f)) {
+        fut_->retain();
+    }
+    ~DoneCallback() { fut_->release(); }
+
+    static void attach(FutureBase* fut, F f) {
+        auto* cb = new DoneCallback(fut, std::move(f));
+        if (fut->done()) fut->loop().schedule(cb);
+        else fut->add_waiter(cb);
+    }
+
+private:
+    static void on_done(DoneWaiter* w) noexcept {
+        auto* self = static_cast<DoneCallback*>(w);
+        self->fut_->loop().schedule(self);
+    }
+    static void run(Runnable* r, bool discard) noexcept {
+        auto* self = static_cast<DoneCallback*>(r);
+        if (!discard) {
+            try {
+                self->f_();
+            } catch (...) {
+                self->fut_->loop().call_exception_handler(
+                    {"Exception in a done callback", std::current_exception(), self->fut_->describe()});
+            }
+        }
+        delete self;
+    }
+    FutureBase* fut_;
+    F f_;
+};
+
+// The asyncio.Future surface shared by Future<T> and TaskHandle<T>. Handles are reference
+// counted and cheap to copy; all copies refer to the same future.
+template <class T, class State, class Self>
+class FutureApi {
+public:
+    FutureApi() noexcept = default;
+    explicit FutureApi(State* s) noexcept : s_(s) {
+        if (s_) s_->retain();
+    }
+    FutureApi(const FutureApi& o) noexcept : FutureApi(o.s_) {}
+    FutureApi(FutureApi&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    FutureApi& operator=(FutureApi o) noexcept {
+        std::swap(s_, o.s_);
+        return *this;
+    }
+    ~FutureApi() {
+        if (s_) s_->release();
+    }
+
+    bool valid() const noexcept { return s_ != nullptr; }
+    bool done() const { return state().done(); }
+    bool cancelled() const { return state().cancelled(); }
+    // Requests cancellation; false if already done.
+    bool cancel(std::string msg = {}) { return state().cancel(std::move(msg)); }
+
+    // The value; rethrows the exception; CancelledError if cancelled; InvalidStateError while
+    // pending (asyncio Future.result()).
+    decltype(auto) result() const {
+        state().check_result();
+        return state().slot.get();
+    }
+    // asyncio Future.exception().
+    std::exception_ptr exception() const { return state().exception(); }
+
+    // asyncio add_done_callback: f(handle) runs on the loop soon after completion.
+    template <class F>
+    void add_done_callback(F f) {
+        State* s = &state();
+        Self self(s);
+        auto call = [f = std::move(f), self = std::move(self)]() mutable { f(self); };
+        DoneCallback<decltype(call)>::attach(s, std::move(call));
+    }
+
+    EventLoop& get_loop() const { return state().loop(); }
+
+    // co_await handle: the value (copied; co_await std::move(handle) moves it out).
+    auto operator co_await() const& { return FutureAwaiter<State, false>(&state()); }
+    auto operator co_await() && { return FutureAwaiter<State, !std::is_void_v<T>>(&state()); }
+
+    State* state_ptr() const noexcept { return s_; }
+    friend bool operator==(const FutureApi& a, const FutureApi& b) noexcept { return a.s_ == b.s_; }
+
+protected:
+    State& state() const {
+        if (!s_) throw InvalidStateError("use of an empty (moved-from) future handle");
+        return *s_;
+    }
+    State* s_ = nullptr;
+};
+
+}  // namespace detail
+
+template <class T = void>
+class Future : public detail::FutureApi<T, detail::FutureState<T>, Future<T>> {
+    using Base = detail::FutureApi<T, detail::FutureState<T>, Future<T>>;
+
+public:
+    // A new pending future on the running loop (asyncio: loop.create_future()).
+    Future() : Future(get_running_loop()) {}
+    explicit Future(EventLoop& loop) : Base(new detail::FutureState<T>(&loop)) { loop.check_open(); }
+    explicit Future(detail::FutureState<T>* s) noexcept : Base(s) {}
+
+    // asyncio Future.set_result / set_exception: InvalidStateError if already done.
+    template <class... U>
+    void set_result(U&&... v) {
+        this->state().set_result(std::forward<U>(v)...);
+    }
+    void set_exception(std::exception_ptr e) { this->state().set_exception(std::move(e)); }
+};
+
+template <class T>
+Future<T> EventLoop::create_future() {
+    return Future<T>(*this);
+}
+
+}  // namespace aio

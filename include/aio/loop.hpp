@@ -1,0 +1,248 @@
+// The event loop (asyncio.AbstractEventLoop / BaseEventLoop): a FIFO ready queue, timers, and a
+// backend that waits for I/O or the next timer. One loop per thread; everything but
+// call_soon_threadsafe must be called on the loop's own thread.
+#pragma once
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "aio/detail/allocator.hpp"
+#include "aio/detail/runnable.hpp"
+#include "aio/detail/timer_heap.hpp"
+#include "aio/errors.hpp"
+#include "aio/time.hpp"
+
+namespace aio {
+
+class EventLoop;
+template <class T>
+class Task;
+template <class T>
+class TaskHandle;
+template <class T>
+class Future;
+
+namespace detail {
+class TaskBase;
+class Backend;
+
+// A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
+class CallbackNode : public TimerNode, public PoolAllocated {
+public:
+    explicit CallbackNode(EventLoop* loop) noexcept : TimerNode(&dispatch), loop(loop) {}
+    virtual ~CallbackNode() = default;
+    virtual void invoke() = 0;
+    void retain() noexcept { ++refs; }
+    void release() noexcept {
+        if (--refs == 0) delete this;
+    }
+    static void dispatch(Runnable* r, bool discard) noexcept;
+
+    EventLoop* loop;
+    unsigned refs = 1;  // the loop's, while scheduled
+    bool cancelled = false;
+};
+
+template <class F>
+class CallbackImpl final : public CallbackNode {
+public:
+    CallbackImpl(EventLoop* loop, F f) : CallbackNode(loop), f_(std::move(f)) {}
+    void invoke() override { f_(); }
+
+private:
+    F f_;
+};
+
+inline thread_local EventLoop* running_loop = nullptr;
+
+// The coop budget: how many awaits that complete at once a task may chain before it is made to
+// yield to the loop (Tokio uses 128).
+inline constexpr int kCoopBudget = 128;
+}  // namespace detail
+
+// asyncio.Handle: a scheduled callback that can be cancelled.
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(detail::CallbackNode* node) noexcept : node_(node) {
+        if (node_) node_->retain();
+    }
+    Handle(const Handle& o) noexcept : Handle(o.node_) {}
+    Handle(Handle&& o) noexcept : node_(std::exchange(o.node_, nullptr)) {}
+    Handle& operator=(Handle o) noexcept {
+        std::swap(node_, o.node_);
+        return *this;
+    }
+    ~Handle() {
+        if (node_) node_->release();
+    }
+    // Stops the callback from running (no effect once it ran).
+    void cancel() noexcept;
+    bool cancelled() const noexcept { return node_ && node_->cancelled; }
+
+protected:
+    detail::CallbackNode* node_ = nullptr;
+};
+
+// asyncio.TimerHandle: a Handle from call_later / call_at.
+class TimerHandle : public Handle {
+public:
+    using Handle::Handle;
+    TimePoint when() const noexcept { return node_ ? node_->when : TimePoint{}; }
+};
+
+// What the exception handler receives (asyncio's context dict).
+struct ExceptionContext {
+    std::string message;
+    std::exception_ptr exception;
+    std::string future;  // the task or future concerned, if any ("Task-3")
+};
+using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+
+struct LoopOptions {
+    // Virtual time (for tests): when nothing is runnable, the clock jumps to the next timer.
+    bool virtual_time = false;
+};
+
+struct TaskOptions {
+    std::string name;    // default: "Task-N", as asyncio
+    bool eager = false;  // asyncio 3.12 eager tasks: run at once until the first suspension
+};
+
+class EventLoop {
+public:
+    EventLoop() : EventLoop(LoopOptions{}) {}
+    explicit EventLoop(LoopOptions options);
+    // Closes the loop if it is not closed yet.
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // loop.time(): the loop's monotonic (or virtual) clock.
+    TimePoint time() const noexcept;
+
+    // loop.call_soon(callback): runs f after the callbacks already ready, in FIFO order.
+    template <class F>
+    Handle call_soon(F&& f) {
+        auto* node = make_callback(std::forward<F>(f));
+        Handle h(node);
+        ready_.push(node);
+        return h;
+    }
+
+    // loop.call_later(delay, callback). A negative delay throws std::invalid_argument and one
+    // beyond the clock's range std::out_of_range.
+    template <class Rep, class Period, class F>
+    TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& f) {
+        return call_at(detail::deadline_after(time(), delay, "call_later"), std::forward<F>(f));
+    }
+
+    // loop.call_at(when, callback).
+    template <class F>
+    TimerHandle call_at(TimePoint when, F&& f) {
+        auto* node = make_callback(std::forward<F>(f));
+        node->when = when;
+        TimerHandle h(node);
+        timers_.push(node);
+        return h;
+    }
+
+    // loop.call_soon_threadsafe(callback): the one entry point other threads may call.
+    template <class F>
+    void call_soon_threadsafe(F&& f) {
+        using Fn = std::decay_t<F>;
+        auto* node = new detail::CallbackImpl<Fn>(this, Fn(std::forward<F>(f)));
+        post_threadsafe(node);
+    }
+
+    // loop.create_task(coro): schedules the coroutine as a task (defined in tasks.hpp).
+    template <class T>
+    TaskHandle<T> create_task(Task<T> coro, TaskOptions options = {});
+
+    // loop.create_future().
+    template <class T = void>
+    Future<T> create_future();
+
+    // loop.run_forever() / loop.stop(): runs until stop() is called.
+    void run_forever();
+    void stop() noexcept { stopping_ = true; }
+
+    // loop.run_until_complete(): runs until the task is done; returns its value or rethrows.
+    template <class T>
+    T run_until_complete(Task<T> coro);
+    template <class T>
+    T run_until_complete(TaskHandle<T> task);
+
+    bool is_running() const noexcept { return running_; }
+    bool is_closed() const noexcept { return closed_; }
+
+    // loop.close(): the loop must not be running. Tasks still pending are destroyed (their
+    // frames unwound without running further) and reported, as asyncio reports
+    // "Task was destroyed but it is pending!"; pending callbacks are dropped.
+    void close();
+
+    void set_exception_handler(ExceptionHandler handler) { handler_ = std::move(handler); }
+    const ExceptionHandler& get_exception_handler() const noexcept { return handler_; }
+    void call_exception_handler(const ExceptionContext& context) noexcept;
+    // Prints the context to stderr, as asyncio's default handler logs it.
+    static void default_exception_handler(const ExceptionContext& context) noexcept;
+
+    // The backend in use ("poll" until the I/O backends land).
+    const char* backend_name() const noexcept;
+
+    // ---- for aio's own types; not part of the asyncio-like API ----
+    detail::TaskBase* current_task() const noexcept { return current_; }
+    void schedule(detail::Runnable* r) noexcept { ready_.push(r); }
+    void add_timer(detail::TimerNode* n) { timers_.push(n); }
+    void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
+    // Spends one unit of the running task's coop budget; false when the task must yield.
+    bool spend_budget() noexcept { return --budget_ > 0; }
+    void check_open() const;
+    std::uint64_t next_task_id() noexcept { return ++task_counter_; }
+    struct TaskList;
+    TaskList& tasks() noexcept { return *tasks_; }
+
+private:
+    friend class detail::TaskBase;
+
+    template <class F>
+    detail::CallbackNode* make_callback(F&& f) {
+        check_open();
+        using Fn = std::decay_t<F>;
+        return new detail::CallbackImpl<Fn>(this, Fn(std::forward<F>(f)));
+    }
+    void post_threadsafe(detail::CallbackNode* node);
+    void run_once();
+    void take_threadsafe_callbacks();
+    void destroy_pending_tasks() noexcept;
+    void drain_ready(bool discard) noexcept;
+
+    detail::ReadyQueue ready_;
+    detail::TimerHeap timers_;
+    std::unique_ptr<detail::Backend> backend_;
+    std::unique_ptr<TaskList> tasks_;
+    detail::TaskBase* current_ = nullptr;
+    int budget_ = detail::kCoopBudget;
+    bool running_ = false;
+    bool stopping_ = false;
+    bool closed_ = false;
+    bool virtual_time_ = false;
+    TimePoint virtual_now_{};
+    std::uint64_t task_counter_ = 0;
+    ExceptionHandler handler_;
+
+    std::mutex threadsafe_mutex_;
+    std::vector<detail::CallbackNode*> threadsafe_;
+    std::atomic<bool> threadsafe_pending_{false};
+};
+
+// asyncio.get_running_loop(): throws RuntimeError("no running event loop") outside a loop.
+EventLoop& get_running_loop();
+
+}  // namespace aio

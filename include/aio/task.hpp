@@ -1,0 +1,143 @@
+// aio::Task<T>: a lazy coroutine, the counterpart of calling an `async def` function. Nothing
+// runs until it is awaited (chaining coroutines: the caller transfers to it directly, no loop
+// round trip) or handed to create_task(). Move-only; awaiting consumes it.
+#pragma once
+#include <coroutine>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include "aio/detail/allocator.hpp"
+#include "aio/detail/task_base.hpp"
+#include "aio/detail/value_slot.hpp"
+#include "aio/errors.hpp"
+
+namespace aio {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+struct PromiseBase {
+    // Frames come from the thread's recycling pool.
+    static void* operator new(std::size_t size) { return pool_allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { pool_deallocate(p, size); }
+
+    std::suspend_always initial_suspend() noexcept { return {}; }
+
+    struct FinalAwaiter {
+        bool await_ready() noexcept { return false; }
+        template <class P>
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+            if (auto c = h.promise().continuation) return c;
+            // The root of a task: the running task is its owner.
+            return running_loop->current_task()->on_root_done();
+        }
+        void await_resume() noexcept {}
+    };
+    FinalAwaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    std::coroutine_handle<> continuation;  // the coroutine awaiting us; null for a task's root
+    std::exception_ptr error;
+};
+
+template <class T>
+struct Promise : PromiseBase {
+    Task<T> get_return_object() noexcept;
+    template <class U = T>
+        requires std::is_convertible_v<U&&, T>
+    void return_value(U&& v) {
+        slot.set(std::forward<U>(v));
+    }
+    ValueSlot<T> slot;
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+    Task<void> get_return_object() noexcept;
+    void return_void() noexcept {}
+    ValueSlot<void> slot;
+};
+
+// Enters a child coroutine by symmetric transfer, unless the task has spent its coop budget:
+// then it continues at the child on a later loop iteration.
+inline std::coroutine_handle<> enter_child(std::coroutine_handle<> child) noexcept {
+    EventLoop* loop = running_loop;
+    if (loop && !loop->spend_budget()) {
+        if (TaskBase* task = loop->current_task()) {
+            task->yield_at(child);
+            return std::noop_coroutine();
+        }
+    }
+    return child;
+}
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Task {
+public:
+    using promise_type = detail::Promise<T>;
+    using value_type = T;
+    static_assert(!std::is_reference_v<T>, "Task<T&> is not supported; return a pointer or value");
+
+    Task() noexcept = default;
+    explicit Task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+    Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+    Task& operator=(Task&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    ~Task() { destroy(); }
+
+    // False for a moved-from or default-constructed Task.
+    bool valid() const noexcept { return static_cast<bool>(h_); }
+
+    struct Awaiter {
+        std::coroutine_handle<promise_type> h;
+        bool await_ready() const {
+            if (!h) throw InvalidStateError("co_await on an empty (moved-from) Task");
+            if (h.done()) throw InvalidStateError("co_await on a Task that was already awaited");
+            if (h.promise().continuation)
+                throw InvalidStateError("co_await on a Task that another coroutine is awaiting");
+            return false;
+        }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+            h.promise().continuation = caller;
+            return detail::enter_child(h);
+        }
+        T await_resume() {
+            auto& p = h.promise();
+            if (p.error) std::rethrow_exception(p.error);
+            return p.slot.take();
+        }
+    };
+    Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+    Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
+
+    // Gives up ownership of the frame (create_task takes it over).
+    std::coroutine_handle<promise_type> release() noexcept { return std::exchange(h_, {}); }
+
+private:
+    void destroy() noexcept {
+        if (h_) h_.destroy();
+    }
+    std::coroutine_handle<promise_type> h_;
+};
+
+namespace detail {
+template <class T>
+Task<T> Promise<T>::get_return_object() noexcept {
+    return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() noexcept {
+    return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+}  // namespace aio

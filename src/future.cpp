@@ -1,0 +1,74 @@
+#include "aio/detail/future_base.hpp"
+
+#include "aio/errors.hpp"
+#include "aio/loop.hpp"
+#include "loop_registry.hpp"
+
+namespace aio::detail {
+
+std::exception_ptr make_cancelled_error(const std::string& msg) {
+    return std::make_exception_ptr(CancelledError(msg));
+}
+
+FutureBase::~FutureBase() {
+    if (state_ != State::finished || !error_ || retrieved_) return;
+    ExceptionContext context{describe().starts_with("Future") ? "Future exception was never retrieved"
+                                                              : "Task exception was never retrieved",
+                             error_, describe()};
+    if (loop_is_alive(loop_)) loop_->call_exception_handler(context);
+    else EventLoop::default_exception_handler(context);
+}
+
+bool FutureBase::cancel(std::string msg) {
+    if (done()) return false;
+    check_loop_open();
+    complete(make_cancelled_error(msg), true);
+    return true;
+}
+
+std::exception_ptr FutureBase::exception() {
+    if (state_ == State::pending) throw InvalidStateError("Exception is not set.");
+    if (state_ == State::cancelled) std::rethrow_exception(error_);
+    retrieved_ = true;
+    return error_;
+}
+
+void FutureBase::check_result() {
+    if (state_ == State::pending) throw InvalidStateError("Result is not set.");
+    retrieved_ = true;
+    if (error_) std::rethrow_exception(error_);
+}
+
+void FutureBase::add_waiter(DoneWaiter* w) noexcept {
+    w->prev = tail_;
+    w->next = nullptr;
+    if (tail_) tail_->next = w;
+    else head_ = w;
+    tail_ = w;
+    w->linked = true;
+}
+
+void FutureBase::remove_waiter(DoneWaiter* w) noexcept {
+    if (!w->linked) return;
+    if (w->prev) w->prev->next = w->next;
+    else head_ = w->next;
+    if (w->next) w->next->prev = w->prev;
+    else tail_ = w->prev;
+    w->prev = w->next = nullptr;
+    w->linked = false;
+}
+
+std::string FutureBase::describe() const { return "Future"; }
+
+void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
+    error_ = std::move(error);
+    state_ = cancelled ? State::cancelled : State::finished;
+    while (DoneWaiter* w = head_) {
+        remove_waiter(w);
+        w->on_done(w);
+    }
+}
+
+void FutureBase::check_loop_open() const { loop_->check_open(); }
+
+}  // namespace aio::detail

@@ -1,0 +1,230 @@
+#include "aio/loop.hpp"
+
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+#include "aio/detail/task_base.hpp"
+#include "backend/backend.hpp"
+#include "loop_registry.hpp"
+
+namespace aio {
+
+namespace detail {
+namespace {
+std::mutex& registry_mutex() {
+    static auto* m = new std::mutex;
+    return *m;
+}
+std::set<const EventLoop*>& registry() {
+    static auto* s = new std::set<const EventLoop*>;
+    return *s;
+}
+}  // namespace
+
+void register_loop(const EventLoop* loop) {
+    std::lock_guard lock(registry_mutex());
+    registry().insert(loop);
+}
+void unregister_loop(const EventLoop* loop) {
+    std::lock_guard lock(registry_mutex());
+    registry().erase(loop);
+}
+bool loop_is_alive(const EventLoop* loop) {
+    std::lock_guard lock(registry_mutex());
+    return registry().count(loop) != 0;
+}
+
+void CallbackNode::dispatch(Runnable* r, bool discard) noexcept {
+    auto* node = static_cast<CallbackNode*>(r);
+    if (!discard && !node->cancelled) {
+        try {
+            node->invoke();
+        } catch (...) {
+            node->loop->call_exception_handler({"Exception in callback", std::current_exception(), {}});
+        }
+    }
+    node->release();
+}
+}  // namespace detail
+
+void Handle::cancel() noexcept {
+    if (!node_ || node_->cancelled) return;
+    node_->cancelled = true;
+    if (node_->in_heap()) {
+        node_->loop->remove_timer(node_);
+        node_->release();  // the loop's reference: it will never run
+    }
+}
+
+EventLoop::EventLoop(LoopOptions options)
+    : backend_(detail::make_backend(*this)),
+      tasks_(std::make_unique<TaskList>()),
+      virtual_time_(options.virtual_time) {
+    detail::register_loop(this);
+}
+
+EventLoop::~EventLoop() {
+    if (running_) {  // destroying a running loop from inside itself cannot be made safe
+        default_exception_handler({"EventLoop destroyed while running", nullptr, {}});
+        std::terminate();
+    }
+    close();
+    detail::unregister_loop(this);
+}
+
+TimePoint EventLoop::time() const noexcept {
+    if (virtual_time_) return virtual_now_;
+    return std::chrono::time_point_cast<Duration>(Clock::now());
+}
+
+void EventLoop::check_open() const {
+    if (closed_) throw RuntimeError("Event loop is closed");
+}
+
+const char* EventLoop::backend_name() const noexcept { return backend_ ? backend_->name() : "closed"; }
+
+EventLoop& get_running_loop() {
+    if (!detail::running_loop) throw RuntimeError("no running event loop");
+    return *detail::running_loop;
+}
+
+void EventLoop::run_forever() {
+    check_open();
+    if (running_) throw RuntimeError("This event loop is already running");
+    if (detail::running_loop)
+        throw RuntimeError("Cannot run the event loop while another loop is running");
+    running_ = true;
+    detail::running_loop = this;
+    struct Reset {
+        EventLoop* loop;
+        ~Reset() {
+            loop->running_ = false;
+            loop->stopping_ = false;
+            detail::running_loop = nullptr;
+        }
+    } reset{this};
+    while (true) {
+        run_once();
+        if (stopping_) break;
+    }
+}
+
+// One iteration, as asyncio's _run_once: wait for I/O (not at all if something is ready), move
+// due timers to the ready queue, then run exactly what is ready now; what those callbacks
+// schedule runs on the next iteration.
+void EventLoop::run_once() {
+    Duration timeout = Duration::max();
+    if (!ready_.empty() || stopping_) timeout = Duration::zero();
+    else if (!timers_.empty()) timeout = std::max(Duration::zero(), timers_.top()->when - time());
+
+    if (virtual_time_ && timeout > Duration::zero() && !timers_.empty() &&
+        !backend_->has_pending_io()) {
+        backend_->wait(Duration::zero());
+        take_threadsafe_callbacks();
+        if (ready_.empty()) virtual_now_ = std::max(virtual_now_, timers_.top()->when);
+    } else {
+        backend_->wait(timeout);
+    }
+    take_threadsafe_callbacks();
+
+    const TimePoint now = time();
+    while (!timers_.empty() && timers_.top()->when <= now) ready_.push(timers_.pop());
+
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::Runnable* r = ready_.pop();
+        r->fn(r, false);
+    }
+}
+
+void EventLoop::post_threadsafe(detail::CallbackNode* node) {
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        if (closed_) {
+            delete node;
+            throw RuntimeError("Event loop is closed");
+        }
+        threadsafe_.push_back(node);
+        threadsafe_pending_.store(true, std::memory_order_release);
+    }
+    backend_->wakeup();
+}
+
+void EventLoop::take_threadsafe_callbacks() {
+    if (!threadsafe_pending_.load(std::memory_order_acquire)) return;
+    std::vector<detail::CallbackNode*> batch;
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        batch.swap(threadsafe_);
+        threadsafe_pending_.store(false, std::memory_order_relaxed);
+    }
+    for (auto* node : batch) ready_.push(node);
+}
+
+void EventLoop::drain_ready(bool discard) noexcept {
+    while (!ready_.empty()) {
+        detail::Runnable* r = ready_.pop();
+        r->fn(r, discard);
+    }
+}
+
+// Pending tasks are unwound in two passes: every frame first (their awaiters unlink themselves
+// from whatever they wait on), then each task is completed as cancelled. Waking anything between
+// the two passes could reach into a frame about to be destroyed.
+void EventLoop::destroy_pending_tasks() noexcept {
+    std::vector<detail::TaskBase*> pending;
+    for (detail::TaskBase* t = tasks_->head; t; t = t->next_task) {
+        t->retain();
+        pending.push_back(t);
+    }
+    for (auto* t : pending) {
+        call_exception_handler({"Task was destroyed but it is pending!", nullptr, t->describe()});
+        t->destroy_frame();
+    }
+    for (auto* t : pending) {
+        if (!t->done()) t->finish_abandoned();
+        t->release();
+    }
+}
+
+void EventLoop::close() {
+    if (running_) throw RuntimeError("Cannot close a running event loop");
+    if (closed_) return;
+    drain_ready(true);
+    destroy_pending_tasks();
+    drain_ready(true);
+    while (!timers_.empty()) {
+        detail::TimerNode* n = timers_.pop();
+        n->fn(n, true);
+    }
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        closed_ = true;
+    }
+    threadsafe_pending_.store(true);
+    take_threadsafe_callbacks();
+    drain_ready(true);
+}
+
+void EventLoop::call_exception_handler(const ExceptionContext& context) noexcept {
+    if (!handler_) return default_exception_handler(context);
+    try {
+        handler_(*this, context);
+    } catch (...) {
+        default_exception_handler({"Unhandled error in exception handler", std::current_exception(), {}});
+        default_exception_handler(context);
+    }
+}
+
+void EventLoop::default_exception_handler(const ExceptionContext& context) noexcept {
+    try {
+        std::string text = context.message;
+        if (!context.future.empty()) text += "\nfuture: " + context.future;
+        if (context.exception) text += "\nexception: " + describe(context.exception);
+        std::fprintf(stderr, "%s\n", text.c_str());
+    } catch (...) {
+        std::fprintf(stderr, "%s\n", context.message.c_str());
+    }
+}
+
+}  // namespace aio
