@@ -1,4 +1,8 @@
-// Hello world: the smallest aio program (asyncio.run(main())).
+// Hello world: the smallest aio program.
+//
+//   async def hello():
+//       print("Hello!")
+//   asyncio.run(hello())
 #include <aio/aio.hpp>
 
 #include <cstdio>

@@ -1,6 +1,9 @@
 #include "aio/errors.hpp"
 
-#include <system_error>
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <typeinfo>
 
 namespace aio {
@@ -12,6 +15,15 @@ ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_p
     for (const auto& e : exceptions_) what_ += "\n  " + describe(e);
 }
 
+namespace {
+std::string type_name(const std::type_info& t) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(t.name(), nullptr, nullptr, &status),
+                                                std::free);
+    return status == 0 && name ? name.get() : t.name();
+}
+}  // namespace
+
 std::string describe(const std::exception_ptr& e) {
     if (!e) return "no exception";
     try {
@@ -19,7 +31,7 @@ std::string describe(const std::exception_ptr& e) {
     } catch (const CancelledError& c) {
         return c.message().empty() ? "CancelledError" : "CancelledError: " + c.message();
     } catch (const std::exception& x) {
-        return std::string(typeid(x).name()) + ": " + x.what();
+        return type_name(typeid(x)) + ": " + x.what();
     } catch (...) {
         return "unknown exception";
     }

@@ -10,13 +10,17 @@ std::exception_ptr make_cancelled_error(const std::string& msg) {
     return std::make_exception_ptr(CancelledError(msg));
 }
 
-FutureBase::~FutureBase() {
-    if (state_ != State::finished || !error_ || retrieved_) return;
-    ExceptionContext context{describe().starts_with("Future") ? "Future exception was never retrieved"
-                                                              : "Task exception was never retrieved",
-                             error_, describe()};
-    if (loop_is_alive(loop_)) loop_->call_exception_handler(context);
-    else EventLoop::default_exception_handler(context);
+FutureBase::~FutureBase() { report_unretrieved("Future", "Future"); }
+
+void FutureBase::report_unretrieved(const char* kind, const std::string& name) noexcept {
+    if (state_ != State::finished || !error_ || retrieved_ || is_cancelled_error(error_)) return;
+    retrieved_ = true;
+    try {
+        ExceptionContext context{std::string(kind) + " exception was never retrieved", error_, name};
+        if (loop_is_alive(loop_)) loop_->call_exception_handler(context);
+        else EventLoop::default_exception_handler(context);
+    } catch (...) {  // out of memory while reporting: nothing better to do
+    }
 }
 
 bool FutureBase::cancel(std::string msg) {
@@ -65,7 +69,7 @@ void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
     state_ = cancelled ? State::cancelled : State::finished;
     while (DoneWaiter* w = head_) {
         remove_waiter(w);
-        w->on_done(w);
+        w->notify(w);
     }
 }
 

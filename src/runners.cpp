@@ -6,7 +6,10 @@ namespace aio::detail {
 
 namespace {
 Task<> wait_all_done(std::vector<AnyTask> tasks) {
-    for (auto& t : tasks) co_await WhenDone(t.base());
+    for (auto& t : tasks) {
+        WhenDone done(t.base());
+        co_await done;
+    }
 }
 }  // namespace
 

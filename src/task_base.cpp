@@ -14,7 +14,12 @@ TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string na
     retain();  // the loop's reference, until the task is done
 }
 
-TaskBase::~TaskBase() = default;
+TaskBase::~TaskBase() {
+    try {
+        report_unretrieved("Task", get_name());
+    } catch (...) {
+    }
+}
 
 TaskBase::Extras& TaskBase::extras() {
     if (!extras_) extras_ = std::make_unique<Extras>();

@@ -8,3 +8,6 @@
 #include "aio/task.hpp"
 #include "aio/tasks.hpp"
 #include "aio/time.hpp"
+#include "aio/combinators.hpp"
+#include "aio/task_group.hpp"
+#include "aio/timeouts.hpp"

@@ -20,8 +20,9 @@ namespace aio {
 namespace detail {
 
 template <class T>
-class FutureState final : public FutureBase, public PoolAllocated {
+class FutureState : public FutureBase, public PoolAllocated {
 public:
+    using value_type = T;
     using FutureBase::FutureBase;
     template <class... U>
     void set_result(U&&... v) {
@@ -45,6 +46,21 @@ private:
         check_loop_open();
     }
 };
+
+// The value of a finished future for one more reader: copied when possible, so that every
+// reader sees it (asyncio hands out the same object); moved out for move-only types.
+template <class State>
+decltype(auto) copy_or_take(State& s) {
+    s.check_result();
+    using Slot = decltype(s.slot);
+    if constexpr (requires { s.slot.value; }) {
+        using V = typename decltype(Slot::value)::value_type;
+        if constexpr (std::is_copy_constructible_v<V>) return V(s.slot.get());
+        else return s.slot.take();
+    } else {
+        return s.slot.get();
+    }
+}
 
 // The awaiter for anything future-like: completes with the value, or throws its exception.
 // Cancelling the awaiting task cancels the awaited future, as in asyncio.
@@ -126,6 +142,7 @@ private:
 template <class T, class State, class Self>
 class FutureApi {
 public:
+    using value_type = T;
     FutureApi() noexcept = default;
     explicit FutureApi(State* s) noexcept : s_(s) {
         if (s_) s_->retain();

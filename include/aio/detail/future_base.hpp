@@ -13,17 +13,17 @@ namespace aio::detail {
 
 class TaskBase;
 
-// A waiter on a future. on_done runs (in registration order) when the future completes; it must
+// A waiter on a future. notify runs (in registration order) when the future completes; it must
 // not throw and usually just puts something on the ready queue, as asyncio's call_soon does.
 struct DoneWaiter {
     using Fn = void (*)(DoneWaiter*) noexcept;
-    explicit DoneWaiter(Fn f) noexcept : on_done(f) {}
+    explicit DoneWaiter(Fn f) noexcept : notify(f) {}
     DoneWaiter(const DoneWaiter&) = delete;
     DoneWaiter& operator=(const DoneWaiter&) = delete;
     DoneWaiter* prev = nullptr;
     DoneWaiter* next = nullptr;
     bool linked = false;
-    Fn on_done;
+    Fn notify;
 };
 
 // What a suspended task is waiting on. cancel_fn asks it to stop waiting: it returns true when it
@@ -41,7 +41,6 @@ public:
     explicit FutureBase(EventLoop* loop) noexcept : loop_(loop) {}
     FutureBase(const FutureBase&) = delete;
     FutureBase& operator=(const FutureBase&) = delete;
-    // Reports an exception that nobody retrieved to the loop's exception handler.
     virtual ~FutureBase();
 
     bool done() const noexcept { return state_ != State::pending; }
@@ -69,11 +68,16 @@ public:
 
     // Marks the exception as seen (gather and TaskGroup take it over).
     void mark_retrieved() noexcept { retrieved_ = true; }
+    // The exception (CancelledError when cancelled) without marking it seen; null if none.
+    const std::exception_ptr& peek_error() const noexcept { return error_; }
 
     // How the exception handler names this future ("Task-3", "Future").
     virtual std::string describe() const;
 
 protected:
+    // Reports an exception that nobody retrieved to the loop's exception handler ("Task exception
+    // was never retrieved"). Called by the most-derived destructor, which knows the name.
+    void report_unretrieved(const char* kind, const std::string& name) noexcept;
     // Completes the future: error == null means success; wakes every waiter in order.
     void complete(std::exception_ptr error, bool cancelled) noexcept;
     // Throws RuntimeError if the loop is closed.

@@ -1,0 +1,6 @@
+import asyncio
+
+async def hello():
+    print("Hello!")
+
+asyncio.run(hello())

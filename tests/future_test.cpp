@@ -1,0 +1,91 @@
+// Future<T>: callback-style results brought into coroutines.
+#include <memory>
+#include <string>
+
+#include "aio/testing.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+AIO_TEST(Future, SetByACallbackWakesTheAwaiter) {
+    aio::Future<std::string> fut;
+    aio::get_running_loop().call_later(2s, [fut]() mutable { fut.set_result("ready"); });
+    EXPECT_FALSE(fut.done());
+    EXPECT_EQ(co_await fut, "ready");
+    EXPECT_EQ(fut.result(), "ready");
+}
+
+AIO_TEST(Future, VoidAndMoveOnly) {
+    aio::Future<> v;
+    v.set_result();
+    co_await v;
+    aio::Future<std::unique_ptr<int>> p;
+    p.set_result(std::make_unique<int>(3));
+    auto value = co_await std::move(p);
+    EXPECT_EQ(*value, 3);
+}
+
+AIO_TEST(Future, ExceptionsAndMisuse) {
+    aio::Future<int> fut;
+    EXPECT_THROW(fut.result(), aio::InvalidStateError);
+    fut.set_exception(std::make_exception_ptr(std::runtime_error("nope")));
+    EXPECT_THROW(fut.set_result(1), aio::InvalidStateError);
+    EXPECT_THROW(fut.set_exception(std::make_exception_ptr(std::runtime_error("x"))),
+                 aio::InvalidStateError);
+    EXPECT_THROW(co_await fut, std::runtime_error);
+    EXPECT_FALSE(fut.cancel());
+    aio::Future<int> other;
+    EXPECT_THROW(other.set_exception(nullptr), std::invalid_argument);
+    EXPECT_THROW(other.set_exception(std::make_exception_ptr(aio::CancelledError())),
+                 std::invalid_argument);
+    other.cancel();
+}
+
+AIO_TEST(Future, CancelWakesTheAwaiterWithCancelledError) {
+    aio::Future<int> fut;
+    aio::get_running_loop().call_later(1s, [fut]() mutable { fut.cancel("gone"); });
+    try {
+        co_await fut;
+        ADD_FAILURE() << "no CancelledError";
+    } catch (const aio::CancelledError& e) {
+        EXPECT_EQ(e.message(), "gone");
+    }
+    EXPECT_TRUE(fut.cancelled());
+    // The awaiting task itself was not cancelled.
+    EXPECT_EQ(aio::current_task().cancelling(), 0);
+}
+
+AIO_TEST(Future, CancellingTheAwaitingTaskCancelsTheFuture) {
+    aio::Future<int> fut;
+    auto t = aio::create_task([](aio::Future<int> f) -> aio::Task<int> { co_return co_await f; }(fut));
+    co_await aio::sleep(1s);
+    t.cancel();
+    EXPECT_THROW(co_await t, aio::CancelledError);
+    EXPECT_TRUE(fut.cancelled());
+}
+
+AIO_TEST(Future, UnretrievedExceptionIsReported) {
+    {
+        aio::Future<int> fut;
+        fut.set_exception(std::make_exception_ptr(std::logic_error("dropped")));
+    }
+    auto reports = aio::testing::take_reports();
+    AIO_ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].message, "Future exception was never retrieved");
+    co_return;
+}
+
+AIO_TEST(Future, DoneCallbackSeesTheResult) {
+    aio::Future<int> fut;
+    int seen = 0;
+    fut.add_done_callback([&](const aio::Future<int>& f) { seen = f.result(); });
+    fut.set_result(9);
+    EXPECT_EQ(seen, 0);
+    co_await aio::sleep(0s);
+    EXPECT_EQ(seen, 9);
+}
+
+TEST(Future, NeedsALoop) { EXPECT_THROW(aio::Future<int>(), aio::RuntimeError); }
+
+}  // namespace
