@@ -7,6 +7,7 @@
 #include <vector>
 
 namespace aio::detail {
+#ifndef AIO_NO_FRAME_POOL
 namespace {
 
 constexpr std::size_t kGranule = 16;
@@ -43,6 +44,7 @@ struct ThreadPools {
 thread_local ThreadPools pools;
 
 }  // namespace
+#endif
 
 void* pool_allocate(std::size_t size) {
 #ifdef AIO_NO_FRAME_POOL

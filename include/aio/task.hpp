@@ -29,11 +29,7 @@ struct PromiseBase {
     struct FinalAwaiter {
         bool await_ready() noexcept { return false; }
         template <class P>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-            if (auto c = h.promise().continuation) return c;
-            // The root of a task: the running task is its owner.
-            return running_loop->current_task()->on_root_done();
-        }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept;
         void await_resume() noexcept {}
     };
     FinalAwaiter final_suspend() noexcept { return {}; }
@@ -61,17 +57,28 @@ struct Promise<void> : PromiseBase {
     ValueSlot<void> slot;
 };
 
-// Enters a child coroutine by symmetric transfer, unless the task has spent its coop budget:
-// then it continues at the child on a later loop iteration.
-inline std::coroutine_handle<> enter_child(std::coroutine_handle<> child) noexcept {
+// Transfers to `next` (a child being awaited, or the parent a child returns to) by symmetric
+// transfer, unless the task has spent its coop budget: then it continues at `next` on a later
+// loop iteration.
+inline std::coroutine_handle<> transfer_to(std::coroutine_handle<> next) noexcept {
     EventLoop* loop = running_loop;
     if (loop && !loop->spend_budget()) {
         if (TaskBase* task = loop->current_task()) {
-            task->yield_at(child);
+            task->yield_at(next);
             return std::noop_coroutine();
         }
     }
-    return child;
+    return next;
+}
+
+// Returning to the awaiting coroutine spends budget too: a deep chain of returns then also
+// yields now and then, which bounds the stack even where a compiler (or a sanitizer) does not
+// turn symmetric transfer into a tail call.
+template <class P>
+std::coroutine_handle<> PromiseBase::FinalAwaiter::await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (auto c = h.promise().continuation) return transfer_to(c);
+    // The root of a task: the running task is its owner.
+    return running_loop->current_task()->on_root_done();
 }
 
 }  // namespace detail
@@ -109,7 +116,7 @@ public:
         }
         std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
             h.promise().continuation = caller;
-            return detail::enter_child(h);
+            return detail::transfer_to(h);
         }
         T await_resume() {
             auto& p = h.promise();
