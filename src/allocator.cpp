@@ -62,9 +62,10 @@ void* pool_allocate(std::size_t size) {
 
 void pool_deallocate(void* p, std::size_t size) noexcept {
 #ifdef AIO_NO_FRAME_POOL
-    ::operator delete(p, size);
+    (void)size;
+    ::operator delete(p);
 #else
-    if (size > kMaxPooled || size == 0) return ::operator delete(p, size);
+    if (size > kMaxPooled || size == 0) return ::operator delete(p);
     std::size_t cls = (size - 1) / kGranule;
     auto* b = static_cast<FreeBlock*>(p);
     b->next = pools.free[cls];

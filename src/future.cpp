@@ -10,10 +10,12 @@ std::exception_ptr make_cancelled_error(const std::string& msg) {
     return std::make_exception_ptr(CancelledError(msg));
 }
 
-FutureBase::~FutureBase() { report_unretrieved("Future", "Future"); }
+FutureBase::~FutureBase() {
+    if (unretrieved()) report_unretrieved("Future", "Future");
+}
 
 void FutureBase::report_unretrieved(const char* kind, const std::string& name) noexcept {
-    if (state_ != State::finished || !error_ || retrieved_ || is_cancelled_error(error_)) return;
+    if (!unretrieved() || is_cancelled_error(error_)) return;
     retrieved_ = true;
     try {
         ExceptionContext context{std::string(kind) + " exception was never retrieved", error_, name};
@@ -44,20 +46,27 @@ void FutureBase::check_result() {
 }
 
 void FutureBase::add_waiter(DoneWaiter* w) noexcept {
-    w->prev = tail_;
-    w->next = nullptr;
-    if (tail_) tail_->next = w;
-    else head_ = w;
-    tail_ = w;
+    if (!last_) {
+        w->next = w->prev = w;
+    } else {
+        w->next = last_->next;
+        w->prev = last_;
+        last_->next->prev = w;
+        last_->next = w;
+    }
+    last_ = w;
     w->linked = true;
 }
 
 void FutureBase::remove_waiter(DoneWaiter* w) noexcept {
     if (!w->linked) return;
-    if (w->prev) w->prev->next = w->next;
-    else head_ = w->next;
-    if (w->next) w->next->prev = w->prev;
-    else tail_ = w->prev;
+    if (w->next == w) {
+        last_ = nullptr;
+    } else {
+        w->prev->next = w->next;
+        w->next->prev = w->prev;
+        if (last_ == w) last_ = w->prev;
+    }
     w->prev = w->next = nullptr;
     w->linked = false;
 }
@@ -67,9 +76,10 @@ std::string FutureBase::describe() const { return "Future"; }
 void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
     error_ = std::move(error);
     state_ = cancelled ? State::cancelled : State::finished;
-    while (DoneWaiter* w = head_) {
-        remove_waiter(w);
-        w->notify(w);
+    while (last_) {
+        DoneWaiter* first = last_->next;
+        remove_waiter(first);
+        first->notify(first);
     }
 }
 

@@ -122,8 +122,29 @@ void EventLoop::run_forever() {
 
 // One iteration, as asyncio's _run_once: wait for I/O (not at all if something is ready), move
 // due timers to the ready queue, then run exactly what is ready now; what those callbacks
-// schedule runs on the next iteration.
+// schedule runs on the next iteration. While callbacks are ready the backend is asked only every
+// kBusyPollInterval iterations (Tokio's event_interval is 61): a non-blocking poll per iteration
+// would be a system call per task switch.
 void EventLoop::run_once() {
+    constexpr unsigned kBusyPollInterval = 61;
+    if (ready_.empty() || stopping_ || ++busy_iterations_ >= kBusyPollInterval) {
+        busy_iterations_ = 0;
+        poll_backend();
+    }
+    take_threadsafe_callbacks();
+
+    if (!timers_.empty()) {
+        const TimePoint now = time();
+        while (!timers_.empty() && timers_.top()->when <= now) ready_.push(timers_.pop());
+    }
+
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::Runnable* r = ready_.pop();
+        r->fn(r, false);
+    }
+}
+
+void EventLoop::poll_backend() {
     Duration timeout = Duration::max();
     if (!ready_.empty() || stopping_) timeout = Duration::zero();
     else if (!timers_.empty()) timeout = std::max(Duration::zero(), timers_.top()->when - time());
@@ -135,15 +156,6 @@ void EventLoop::run_once() {
         if (ready_.empty()) virtual_now_ = std::max(virtual_now_, timers_.top()->when);
     } else {
         backend_->wait(timeout);
-    }
-    take_threadsafe_callbacks();
-
-    const TimePoint now = time();
-    while (!timers_.empty() && timers_.top()->when <= now) ready_.push(timers_.pop());
-
-    for (std::size_t n = ready_.size(); n > 0; --n) {
-        detail::Runnable* r = ready_.pop();
-        r->fn(r, false);
     }
 }
 

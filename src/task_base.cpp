@@ -8,13 +8,14 @@ namespace aio::detail {
 
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
     : FutureBase(loop), Runnable(&run_step), root_(root), resume_at_(root),
-      id_(loop->next_task_id()) {
+      id_(static_cast<std::uint32_t>(loop->next_task_id())) {
     if (!name.empty()) extras().name = std::move(name);
     loop->tasks().insert(this);
     retain();  // the loop's reference, until the task is done
 }
 
 TaskBase::~TaskBase() {
+    if (!unretrieved()) return;
     try {
         report_unretrieved("Task", get_name());
     } catch (...) {

@@ -28,6 +28,13 @@ AIO_TEST(Tasks, RunInCreationOrder) {
                                              "b end", "c end"}));
 }
 
+AIO_TEST(Tasks, AwaitCreateTaskDirectly) {
+    auto one = []() -> aio::Task<int> { co_return 1; };
+    long sum = 0;
+    for (int i = 0; i < 1000; ++i) sum += co_await aio::create_task(one());
+    EXPECT_EQ(sum, 1000);
+}
+
 AIO_TEST(Tasks, ResultAndState) {
     auto t = aio::create_task([]() -> aio::Task<int> {
         co_await aio::sleep(1s);

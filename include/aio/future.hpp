@@ -38,7 +38,7 @@ public:
         complete(std::move(e), false);
     }
     std::string describe() const override { return "Future"; }
-    ValueSlot<T> slot;
+    [[no_unique_address]] ValueSlot<T> slot;
 
 private:
     void check_settable() const {
@@ -161,7 +161,8 @@ public:
     bool done() const { return state().done(); }
     bool cancelled() const { return state().cancelled(); }
     // Requests cancellation; false if already done.
-    bool cancel(std::string msg = {}) { return state().cancel(std::move(msg)); }
+    bool cancel() { return state().cancel({}); }
+    bool cancel(std::string msg) { return state().cancel(std::move(msg)); }
 
     // The value; rethrows the exception; CancelledError if cancelled; InvalidStateError while
     // pending (asyncio Future.result()).

@@ -163,7 +163,11 @@ public:
 
     // loop.create_task(coro): schedules the coroutine as a task (defined in tasks.hpp).
     template <class T>
-    TaskHandle<T> create_task(Task<T> coro, TaskOptions options = {});
+    TaskHandle<T> create_task(Task<T> coro, TaskOptions options);
+    template <class T>
+    TaskHandle<T> create_task(Task<T> coro) {
+        return create_task(std::move(coro), TaskOptions{});
+    }
 
     // loop.create_future().
     template <class T = void>
@@ -219,6 +223,7 @@ private:
     }
     void post_threadsafe(detail::CallbackNode* node);
     void run_once();
+    void poll_backend();
     void take_threadsafe_callbacks();
     void destroy_pending_tasks() noexcept;
     void drain_ready(bool discard) noexcept;
@@ -229,6 +234,7 @@ private:
     std::unique_ptr<TaskList> tasks_;
     detail::TaskBase* current_ = nullptr;
     int budget_ = detail::kCoopBudget;
+    unsigned busy_iterations_ = 0;
     bool running_ = false;
     bool stopping_ = false;
     bool closed_ = false;

@@ -47,7 +47,7 @@ struct Promise : PromiseBase {
     void return_value(U&& v) {
         slot.set(std::forward<U>(v));
     }
-    ValueSlot<T> slot;
+    [[no_unique_address]] ValueSlot<T> slot;
 };
 
 template <>

@@ -35,7 +35,11 @@ public:
     // tg.create_task(coro): RuntimeError before the scope is entered, after it finished, or
     // while it is shutting down after a failure.
     template <class T>
-    TaskHandle<T> create_task(Task<T> coro, TaskOptions options = {}) {
+    TaskHandle<T> create_task(Task<T> coro) {
+        return create_task(std::move(coro), TaskOptions{});
+    }
+    template <class T>
+    TaskHandle<T> create_task(Task<T> coro, TaskOptions options) {
         check_can_create();
         TaskHandle<T> task = loop_->create_task(std::move(coro), std::move(options));
         watch(AnyTask(task.state_ptr()));

@@ -20,7 +20,7 @@ class TaskState final : public TaskBase, public PoolAllocated {
 public:
     TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string name)
         : TaskBase(loop, root, std::move(name)) {}
-    ValueSlot<T> slot;
+    [[no_unique_address]] ValueSlot<T> slot;
 
 private:
     std::exception_ptr take_result(std::coroutine_handle<> root) noexcept override {
@@ -71,9 +71,15 @@ TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
     return handle;
 }
 
-// asyncio.create_task(coro, name=...): schedules coro on the running loop.
+// asyncio.create_task(coro, name=...): schedules coro on the running loop. (Overloads rather
+// than a defaulted TaskOptions: g++ 12 miscompiles a defaulted class-type argument inside a
+// co_await expression, and `co_await aio::create_task(f())` is a common line.)
 template <class T>
-TaskHandle<T> create_task(Task<T> coro, TaskOptions options = {}) {
+TaskHandle<T> create_task(Task<T> coro) {
+    return get_running_loop().create_task(std::move(coro), TaskOptions{});
+}
+template <class T>
+TaskHandle<T> create_task(Task<T> coro, TaskOptions options) {
     return get_running_loop().create_task(std::move(coro), std::move(options));
 }
 template <class T>
@@ -99,7 +105,8 @@ public:
     explicit operator bool() const noexcept { return t_ != nullptr; }
     bool done() const { return get().done(); }
     bool cancelled() const { return get().cancelled(); }
-    bool cancel(std::string msg = {}) { return get().cancel(std::move(msg)); }
+    bool cancel() { return get().cancel({}); }
+    bool cancel(std::string msg) { return get().cancel(std::move(msg)); }
     int cancelling() const { return get().cancelling(); }
     int uncancel() { return get().uncancel(); }
     std::string get_name() const { return get().get_name(); }

@@ -85,10 +85,8 @@ private:
     std::coroutine_handle<> resume_at_;
     Suspension* waiting_on_ = nullptr;
     std::unique_ptr<Extras> extras_;
-    std::uint64_t id_;
+    std::uint32_t id_;  // "Task-<id>"
     int num_cancels_requested_ = 0;
-    bool must_cancel_ = false;
-    bool started_ = false;
 };
 
 // The task running on this thread's loop, or nullptr.

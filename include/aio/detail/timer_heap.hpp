@@ -10,12 +10,15 @@
 
 namespace aio::detail {
 
+// 32 bits of sequence and of heap index keep the node small (it lives in every sleeping frame);
+// sequences compare modulo 2^32, so only timers set more than 2^31 timers apart and due at the
+// very same nanosecond could be misordered.
 struct TimerNode : Runnable {
-    static constexpr std::size_t npos = ~std::size_t{0};
+    static constexpr std::uint32_t npos = ~std::uint32_t{0};
     using Runnable::Runnable;
     TimePoint when{};
-    std::uint64_t seq = 0;
-    std::size_t heap_index = npos;
+    std::uint32_t seq = 0;
+    std::uint32_t heap_index = npos;
     bool in_heap() const noexcept { return heap_index != npos; }
 };
 
@@ -28,7 +31,7 @@ public:
     void push(TimerNode* n) {
         n->seq = next_seq_++;
         heap_.push_back(n);
-        n->heap_index = heap_.size() - 1;
+        n->heap_index = static_cast<std::uint32_t>(heap_.size() - 1);
         sift_up(n->heap_index);
     }
 
@@ -52,11 +55,12 @@ public:
 
 private:
     static bool before(const TimerNode* a, const TimerNode* b) noexcept {
-        return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+        return a->when != b->when ? a->when < b->when
+                                  : static_cast<std::int32_t>(a->seq - b->seq) < 0;
     }
     void place(std::size_t i, TimerNode* n) noexcept {
         heap_[i] = n;
-        n->heap_index = i;
+        n->heap_index = static_cast<std::uint32_t>(i);
     }
     void sift_up(std::size_t i) noexcept {
         TimerNode* n = heap_[i];
@@ -83,7 +87,7 @@ private:
     }
 
     std::vector<TimerNode*> heap_;
-    std::uint64_t next_seq_ = 0;
+    std::uint32_t next_seq_ = 0;
 };
 
 }  // namespace aio::detail
