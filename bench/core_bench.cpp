@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 namespace {
 
 double now_ns() {
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double, std::nano>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 // The process's resident set and its peak so far, in bytes (/proc/self/status).
@@ -32,12 +34,15 @@ long status_kb(const char* field) {
     return -1;
 }
 
-aio::Task<int> trivial(int i) { co_return i; }
+aio::Task<int> trivial(int i) {
+    co_return i;
+}
 
 aio::Task<> spawn(long n) {
     const double t0 = now_ns();
     long sum = 0;
-    for (long i = 0; i < n; ++i) sum += co_await aio::create_task(trivial(1));
+    for (long i = 0; i < n; ++i)
+        sum += co_await aio::create_task(trivial(1));
     const double t1 = now_ns();
     std::printf("spawn n=%ld ns_per_task=%.1f check=%ld\n", n, (t1 - t0) / n, sum);
 }
@@ -46,9 +51,11 @@ aio::Task<> spawn_all(long n) {
     const double t0 = now_ns();
     std::vector<aio::TaskHandle<int>> tasks;
     tasks.reserve(n);
-    for (long i = 0; i < n; ++i) tasks.push_back(aio::create_task(trivial(1)));
+    for (long i = 0; i < n; ++i)
+        tasks.push_back(aio::create_task(trivial(1)));
     long sum = 0;
-    for (auto& t : tasks) sum += co_await t;
+    for (auto& t : tasks)
+        sum += co_await t;
     const double t1 = now_ns();
     std::printf("spawn_all n=%ld ns_per_task=%.1f check=%ld\n", n, (t1 - t0) / n, sum);
 }
@@ -71,7 +78,8 @@ aio::Task<> sleepers(long n) {
     const long before_kb = status_kb("VmRSS:");
     // Handles are dropped: what is measured is the task itself (frame, state, timer), as
     // Go's goroutines with a WaitGroup would be.
-    for (long i = 0; i < n; ++i) aio::create_task(sleeper());
+    for (long i = 0; i < n; ++i)
+        aio::create_task(sleeper());
     co_await aio::sleep(100ms);  // all are asleep now
     const long peak_kb = status_kb("VmHWM:");
     co_await awake;
@@ -84,13 +92,16 @@ aio::Task<> timers(long n) {
     std::vector<aio::TimerHandle> handles;
     handles.reserve(n);
     const double t0 = now_ns();
-    for (long i = 0; i < n; ++i) handles.push_back(loop.call_later(1s + std::chrono::nanoseconds(i % 977), [] {}));
-    for (auto& h : handles) h.cancel();
+    for (long i = 0; i < n; ++i)
+        handles.push_back(loop.call_later(1s + std::chrono::nanoseconds(i % 977), [] {}));
+    for (auto& h : handles)
+        h.cancel();
     const double t1 = now_ns();
     handles.clear();
     // One at a time: the common case of a timeout armed and disarmed around one operation.
     const double t2 = now_ns();
-    for (long i = 0; i < n; ++i) loop.call_later(1s, [] {}).cancel();
+    for (long i = 0; i < n; ++i)
+        loop.call_later(1s, [] {}).cancel();
     const double t3 = now_ns();
     std::printf("timers n=%ld ns_per_pair_batch=%.1f ns_per_pair_single=%.1f\n", n, (t1 - t0) / n,
                 (t3 - t2) / n);
@@ -106,10 +117,14 @@ int main(int argc, char** argv) {
     }
     const std::string mode = argv[1];
     const long n = argc > 2 ? std::atol(argv[2]) : 1'000'000;
-    if (mode == "spawn") aio::run(spawn(n));
-    else if (mode == "spawn_all") aio::run(spawn_all(n));
-    else if (mode == "sleepers") aio::run(sleepers(n));
-    else if (mode == "timers") aio::run(timers(n));
+    if (mode == "spawn")
+        aio::run(spawn(n));
+    else if (mode == "spawn_all")
+        aio::run(spawn_all(n));
+    else if (mode == "sleepers")
+        aio::run(sleepers(n));
+    else if (mode == "timers")
+        aio::run(timers(n));
     else {
         std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
         return 2;

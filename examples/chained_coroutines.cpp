@@ -4,13 +4,19 @@
 
 #include <cstdio>
 
-aio::Task<int> twice(int x) { co_return x * 2; }
+aio::Task<int> twice(int x) {
+    co_return x * 2;
+}
 
-aio::Task<int> compute(int x, int y) { co_return co_await twice(x) + y; }
+aio::Task<int> compute(int x, int y) {
+    co_return co_await twice(x) + y;
+}
 
 aio::Task<> print_result() {
     int result = co_await compute(2, 3);
     std::printf("result: %d\n", result);
 }
 
-int main() { aio::run(print_result()); }
+int main() {
+    aio::run(print_result());
+}

@@ -12,12 +12,16 @@ aio::Task<int> sleepy(int t) {
 
 aio::Task<> amain() {
     std::vector<aio::TaskHandle<int>> pending;
-    for (int t : {3, 1, 2}) pending.push_back(aio::create_task(sleepy(t)));
+    for (int t : {3, 1, 2})
+        pending.push_back(aio::create_task(sleepy(t)));
     while (!pending.empty()) {
         auto [done, rest] = co_await aio::wait(std::move(pending), aio::FIRST_COMPLETED);
-        for (auto& f : done) std::printf("%d\n", co_await f);
+        for (auto& f : done)
+            std::printf("%d\n", co_await f);
         pending = std::move(rest);
     }
 }
 
-int main() { aio::run(amain()); }
+int main() {
+    aio::run(amain());
+}

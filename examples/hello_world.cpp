@@ -12,4 +12,6 @@ aio::Task<> hello() {
     co_return;
 }
 
-int main() { aio::run(hello()); }
+int main() {
+    aio::run(hello());
+}

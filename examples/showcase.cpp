@@ -15,8 +15,12 @@ double seconds_since(aio::TimePoint start) {
     return std::chrono::duration<double>(aio::get_running_loop().time() - start).count();
 }
 
-aio::Task<int> twice(int x) { co_return x * 2; }
-aio::Task<int> compute(int x, int y) { co_return co_await twice(x) + y; }
+aio::Task<int> twice(int x) {
+    co_return x * 2;
+}
+aio::Task<int> compute(int x, int y) {
+    co_return co_await twice(x) + y;
+}
 
 aio::Task<int> sleepy(int tenths) {
     co_await aio::sleep(std::chrono::milliseconds(100 * tenths));
@@ -28,7 +32,9 @@ aio::Task<> fail_soon() {
     throw std::runtime_error("the sensor is unplugged");
 }
 
-aio::Task<int> trivial(int i) { co_return i; }
+aio::Task<int> trivial(int i) {
+    co_return i;
+}
 
 aio::Task<> tour() {
     auto& loop = aio::get_running_loop();
@@ -42,7 +48,8 @@ aio::Task<> tour() {
 
     start = loop.time();
     std::vector<aio::Task<int>> many;
-    for (int i = 0; i < 10'000; ++i) many.push_back(sleepy(2));
+    for (int i = 0; i < 10'000; ++i)
+        many.push_back(sleepy(2));
     auto results = co_await aio::gather(std::move(many));
     std::printf("3. %zu tasks sleeping 0.2 s at once: done in %.2f s\n", results.size(),
                 seconds_since(start));
@@ -72,9 +79,12 @@ aio::Task<> tour() {
     constexpr int n = 1'000'000;
     const auto t0 = std::chrono::steady_clock::now();
     long sum = 0;
-    for (int i = 0; i < n; ++i) sum += co_await aio::create_task(trivial(1));
-    const auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("6. %d tasks created and awaited one by one: %.0f ns per task (sum %ld)\n", n, ns / n, sum);
+    for (int i = 0; i < n; ++i)
+        sum += co_await aio::create_task(trivial(1));
+    const auto ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("6. %d tasks created and awaited one by one: %.0f ns per task (sum %ld)\n", n,
+                ns / n, sum);
 }
 
 }  // namespace

@@ -17,9 +17,13 @@ aio::Task<int> sleepy(int t) {
 
 aio::Task<> amain() {
     std::vector<aio::TaskHandle<int>> tasks;
-    for (int t : {3, 1, 2}) tasks.push_back(aio::create_task(sleepy(t)));
+    for (int t : {3, 1, 2})
+        tasks.push_back(aio::create_task(sleepy(t)));
     auto [done, pending] = co_await aio::wait(tasks);
-    for (auto& f : done) std::printf("%d\n", co_await f);
+    for (auto& f : done)
+        std::printf("%d\n", co_await f);
 }
 
-int main() { aio::run(amain()); }
+int main() {
+    aio::run(amain());
+}

@@ -4,11 +4,18 @@ namespace aio::detail {
 
 // ---- wait ----
 
-WaitAwaiter::WaitAwaiter(std::vector<FutureBase*> fs, ReturnWhen when, std::optional<Duration> timeout)
-    : Suspension(&cancel_wait), TimerNode(&timed_out), fs_(std::move(fs)), timeout_(timeout),
-      counter_(fs_.size()), when_(when) {}
+WaitAwaiter::WaitAwaiter(std::vector<FutureBase*> fs, ReturnWhen when,
+                         std::optional<Duration> timeout)
+    : Suspension(&cancel_wait),
+      TimerNode(&timed_out),
+      fs_(std::move(fs)),
+      timeout_(timeout),
+      counter_(fs_.size()),
+      when_(when) {}
 
-WaitAwaiter::~WaitAwaiter() { detach(); }
+WaitAwaiter::~WaitAwaiter() {
+    detach();
+}
 
 void WaitAwaiter::await_suspend(std::coroutine_handle<> h) {
     task_ = &current_task_for_await();
@@ -21,8 +28,10 @@ void WaitAwaiter::await_suspend(std::coroutine_handle<> h) {
     for (std::size_t i = 0; i < fs_.size(); ++i) {
         nodes_[i].owner = this;
         nodes_[i].f = fs_[i];
-        if (fs_[i]->done()) loop.schedule(&nodes_[i]);  // asyncio: the callback is call_soon'd
-        else fs_[i]->add_waiter(&nodes_[i]);
+        if (fs_[i]->done())
+            loop.schedule(&nodes_[i]);  // asyncio: the callback is call_soon'd
+        else
+            fs_[i]->add_waiter(&nodes_[i]);
     }
     task_->suspend(h, this);
 }
@@ -70,7 +79,8 @@ void WaitAwaiter::resolve() noexcept {
 void WaitAwaiter::detach() noexcept {
     if (in_heap()) task_->loop().remove_timer(this);
     if (!nodes_) return;
-    for (std::size_t i = 0; i < fs_.size(); ++i) fs_[i]->remove_waiter(&nodes_[i]);
+    for (std::size_t i = 0; i < fs_.size(); ++i)
+        fs_[i]->remove_waiter(&nodes_[i]);
 }
 
 bool WaitAwaiter::cancel_wait(Suspension* s, TaskBase&) noexcept {
@@ -104,7 +114,8 @@ AsCompletedCore::AsCompletedCore(EventLoop& loop, std::vector<FutureBase*> fs,
 
 AsCompletedCore::~AsCompletedCore() {
     timer_.cancel();
-    for (std::size_t i = 0; i < fs_.size(); ++i) fs_[i]->remove_waiter(&nodes_[i]);
+    for (std::size_t i = 0; i < fs_.size(); ++i)
+        fs_[i]->remove_waiter(&nodes_[i]);
 }
 
 void AsCompletedCore::on_done(DoneWaiter* w) noexcept {
@@ -122,7 +133,8 @@ void AsCompletedCore::run(Runnable* r, bool discard) noexcept {
 
 void AsCompletedCore::arrived(std::optional<std::size_t> index) noexcept {
     if (!index) {  // the timeout: every result still to come raises TimeoutError
-        for (std::size_t i = 0; i < fs_.size(); ++i) fs_[i]->remove_waiter(&nodes_[i]);
+        for (std::size_t i = 0; i < fs_.size(); ++i)
+            fs_[i]->remove_waiter(&nodes_[i]);
         timer_ = Handle();
     }
     arrived_.push_back(index);

@@ -12,14 +12,15 @@ ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_p
     : message_(std::move(message)), exceptions_(std::move(exceptions)) {
     what_ = message_ + " (" + std::to_string(exceptions_.size()) + " sub-exception" +
             (exceptions_.size() == 1 ? "" : "s") + ")";
-    for (const auto& e : exceptions_) what_ += "\n  " + describe(e);
+    for (const auto& e : exceptions_)
+        what_ += "\n  " + describe(e);
 }
 
 namespace {
 std::string type_name(const std::type_info& t) {
     int status = 0;
-    std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(t.name(), nullptr, nullptr, &status),
-                                                std::free);
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(t.name(), nullptr, nullptr, &status), std::free);
     return status == 0 && name ? name.get() : t.name();
 }
 }  // namespace

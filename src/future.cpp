@@ -18,9 +18,12 @@ void FutureBase::report_unretrieved(const char* kind, const std::string& name) n
     if (!unretrieved() || is_cancelled_error(error_)) return;
     retrieved_ = true;
     try {
-        ExceptionContext context{std::string(kind) + " exception was never retrieved", error_, name};
-        if (loop_is_alive(loop_)) loop_->call_exception_handler(context);
-        else EventLoop::default_exception_handler(context);
+        ExceptionContext context{std::string(kind) + " exception was never retrieved", error_,
+                                 name};
+        if (loop_is_alive(loop_))
+            loop_->call_exception_handler(context);
+        else
+            EventLoop::default_exception_handler(context);
     } catch (...) {  // out of memory while reporting: nothing better to do
     }
 }
@@ -71,7 +74,9 @@ void FutureBase::remove_waiter(DoneWaiter* w) noexcept {
     w->linked = false;
 }
 
-std::string FutureBase::describe() const { return "Future"; }
+std::string FutureBase::describe() const {
+    return "Future";
+}
 
 void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
     error_ = std::move(error);
@@ -83,6 +88,8 @@ void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
     }
 }
 
-void FutureBase::check_loop_open() const { loop_->check_open(); }
+void FutureBase::check_loop_open() const {
+    loop_->check_open();
+}
 
 }  // namespace aio::detail

@@ -42,7 +42,8 @@ void CallbackNode::dispatch(Runnable* r, bool discard) noexcept {
         try {
             node->invoke();
         } catch (...) {
-            node->loop->call_exception_handler({"Exception in callback", std::current_exception(), {}});
+            node->loop->call_exception_handler(
+                {"Exception in callback", std::current_exception(), {}});
         }
     }
     node->release();
@@ -92,7 +93,9 @@ void EventLoop::check_open() const {
     if (closed_) throw RuntimeError("Event loop is closed");
 }
 
-const char* EventLoop::backend_name() const noexcept { return backend_ ? backend_->name() : "closed"; }
+const char* EventLoop::backend_name() const noexcept {
+    return backend_ ? backend_->name() : "closed";
+}
 
 EventLoop& get_running_loop() {
     if (!detail::running_loop) throw RuntimeError("no running event loop");
@@ -135,7 +138,8 @@ void EventLoop::run_once() {
 
     if (!timers_.empty()) {
         const TimePoint now = time();
-        while (!timers_.empty() && timers_.top()->when <= now) ready_.push(timers_.pop());
+        while (!timers_.empty() && timers_.top()->when <= now)
+            ready_.push(timers_.pop());
     }
 
     for (std::size_t n = ready_.size(); n > 0; --n) {
@@ -146,8 +150,10 @@ void EventLoop::run_once() {
 
 void EventLoop::poll_backend() {
     Duration timeout = Duration::max();
-    if (!ready_.empty() || stopping_) timeout = Duration::zero();
-    else if (!timers_.empty()) timeout = std::max(Duration::zero(), timers_.top()->when - time());
+    if (!ready_.empty() || stopping_)
+        timeout = Duration::zero();
+    else if (!timers_.empty())
+        timeout = std::max(Duration::zero(), timers_.top()->when - time());
 
     if (virtual_time_ && timeout > Duration::zero() && !timers_.empty() &&
         !backend_->has_pending_io()) {
@@ -180,7 +186,8 @@ void EventLoop::take_threadsafe_callbacks() {
         batch.swap(threadsafe_);
         threadsafe_pending_.store(false, std::memory_order_relaxed);
     }
-    for (auto* node : batch) ready_.push(node);
+    for (auto* node : batch)
+        ready_.push(node);
 }
 
 void EventLoop::drain_ready(bool discard) noexcept {
@@ -233,7 +240,8 @@ void EventLoop::call_exception_handler(const ExceptionContext& context) noexcept
     try {
         handler_(*this, context);
     } catch (...) {
-        default_exception_handler({"Unhandled error in exception handler", std::current_exception(), {}});
+        default_exception_handler(
+            {"Unhandled error in exception handler", std::current_exception(), {}});
         default_exception_handler(context);
     }
 }

@@ -24,7 +24,8 @@ void Runner::cancel_all_tasks(EventLoop& loop) noexcept {
     try {
         auto tasks = all_tasks(loop);
         if (tasks.empty()) return;
-        for (auto& t : tasks) t.cancel();
+        for (auto& t : tasks)
+            t.cancel();
         loop.run_until_complete(wait_all_done(tasks));
         for (auto& t : tasks) {
             if (t.cancelled()) continue;

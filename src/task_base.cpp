@@ -7,7 +7,10 @@
 namespace aio::detail {
 
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
-    : FutureBase(loop), Runnable(&run_step), root_(root), resume_at_(root),
+    : FutureBase(loop),
+      Runnable(&run_step),
+      root_(root),
+      resume_at_(root),
       id_(static_cast<std::uint32_t>(loop->next_task_id())) {
     if (!name.empty()) extras().name = std::move(name);
     loop->tasks().insert(this);
@@ -32,14 +35,18 @@ std::string TaskBase::get_name() const {
     return "Task-" + std::to_string(id_);
 }
 
-void TaskBase::set_name(std::string name) { extras().name = std::move(name); }
+void TaskBase::set_name(std::string name) {
+    extras().name = std::move(name);
+}
 
 const std::string& TaskBase::cancel_message() const noexcept {
     static const std::string empty;
     return extras_ ? extras_->cancel_message : empty;
 }
 
-void TaskBase::throw_cancelled() const { throw CancelledError(cancel_message()); }
+void TaskBase::throw_cancelled() const {
+    throw CancelledError(cancel_message());
+}
 
 bool TaskBase::cancel(std::string msg) {
     if (done()) return false;
@@ -57,8 +64,10 @@ int TaskBase::uncancel() noexcept {
 }
 
 void TaskBase::start(bool eager) noexcept {
-    if (eager && loop_->is_running() && running_loop == loop_) step();
-    else wake();
+    if (eager && loop_->is_running() && running_loop == loop_)
+        step();
+    else
+        wake();
 }
 
 void TaskBase::run_step(Runnable* self, bool discard) noexcept {
@@ -119,7 +128,8 @@ void TaskBase::finish(std::exception_ptr error) noexcept {
 
 TaskBase& current_task_for_await() {
     TaskBase* t = current_task_or_null();
-    if (!t) throw RuntimeError("co_await outside a task: run coroutines with aio::run or create_task");
+    if (!t)
+        throw RuntimeError("co_await outside a task: run coroutines with aio::run or create_task");
     return *t;
 }
 
@@ -127,14 +137,19 @@ TaskBase& current_task_for_await() {
 
 namespace aio {
 
-AnyTask current_task() { return AnyTask(detail::current_task_or_null()); }
+AnyTask current_task() {
+    return AnyTask(detail::current_task_or_null());
+}
 
 std::vector<AnyTask> all_tasks(EventLoop& loop) {
     std::vector<AnyTask> out;
-    for (detail::TaskBase* t = loop.tasks().head; t; t = t->next_task) out.emplace_back(t);
+    for (detail::TaskBase* t = loop.tasks().head; t; t = t->next_task)
+        out.emplace_back(t);
     return out;
 }
 
-std::vector<AnyTask> all_tasks() { return all_tasks(get_running_loop()); }
+std::vector<AnyTask> all_tasks() {
+    return all_tasks(get_running_loop());
+}
 
 }  // namespace aio

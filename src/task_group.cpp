@@ -37,8 +37,8 @@ void TaskGroup::on_task_done(std::size_t index) {
     if (!error) return;
     errors_.push_back(error);
     if (parent_->done()) {
-        loop_->call_exception_handler({"Task in a TaskGroup failed after its parent finished", error,
-                                       base->describe()});
+        loop_->call_exception_handler(
+            {"Task in a TaskGroup failed after its parent finished", error, base->describe()});
         return;
     }
     if (!aborting_ && !parent_cancel_requested_) {
@@ -76,7 +76,8 @@ Task<> TaskGroup::exit(std::exception_ptr body_error) {
 
     if (propagate_cancellation && errors_.empty()) std::rethrow_exception(propagate_cancellation);
     if (body_error && !body_cancelled) errors_.push_back(body_error);
-    if (!errors_.empty()) throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
+    if (!errors_.empty())
+        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
 }
 
 }  // namespace aio

@@ -18,7 +18,8 @@ void run_test(Task<> (*body)(), LoopOptions options) {
     {
         detail::Runner runner(options);
         EventLoop& loop = runner.loop();
-        loop.set_exception_handler([&](EventLoop&, const ExceptionContext& c) { reports.push_back(c); });
+        loop.set_exception_handler(
+            [&](EventLoop&, const ExceptionContext& c) { reports.push_back(c); });
         try {
             loop.run_until_complete(body());
         } catch (const CancelledError& e) {
@@ -31,7 +32,8 @@ void run_test(Task<> (*body)(), LoopOptions options) {
             leaked += ' ';
             leaked += t.get_name();
         }
-        if (!leaked.empty()) ADD_FAILURE() << "tasks still pending when the test returned:" << leaked;
+        if (!leaked.empty())
+            ADD_FAILURE() << "tasks still pending when the test returned:" << leaked;
     }  // the runner cancels what is left and closes the loop
     current_reports = nullptr;
     for (const auto& r : reports)

@@ -15,14 +15,17 @@ void Timeout::enter() {
 
 void Timeout::reschedule(std::optional<TimePoint> when) {
     if (state_ == State::created) throw RuntimeError("Timeout has not been entered");
-    if (state_ != State::entered) throw RuntimeError("Cannot change the deadline of a finished Timeout");
+    if (state_ != State::entered)
+        throw RuntimeError("Cannot change the deadline of a finished Timeout");
     when_ = when;
     handler_.cancel();
     handler_ = Handle();
     if (!when) return;
     EventLoop& loop = task_->loop();
-    if (*when <= loop.time()) handler_ = loop.call_soon([this] { on_timeout(); });
-    else handler_ = loop.call_at(*when, [this] { on_timeout(); });
+    if (*when <= loop.time())
+        handler_ = loop.call_soon([this] { on_timeout(); });
+    else
+        handler_ = loop.call_at(*when, [this] { on_timeout(); });
 }
 
 void Timeout::on_timeout() noexcept {

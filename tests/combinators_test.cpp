@@ -21,7 +21,8 @@ aio::Task<int> fail_after(aio::Duration d, std::string what) {
 // Built outside the coroutines: g++ 12 miscompiles initializer lists inside a coroutine body.
 std::vector<aio::TaskHandle<int>> start_all(std::vector<aio::Task<int>> tasks) {
     std::vector<aio::TaskHandle<int>> out;
-    for (auto& t : tasks) out.push_back(aio::create_task(std::move(t)));
+    for (auto& t : tasks)
+        out.push_back(aio::create_task(std::move(t)));
     return out;
 }
 template <class... T>
@@ -38,6 +39,23 @@ AIO_TEST(Gather, VariadicKeepsArgumentOrder) {
     EXPECT_EQ(c, 3);
 }
 
+aio::Task<int> logged(std::vector<int>* log, int value) {
+    log->push_back(value);
+    co_await aio::sleep(std::chrono::seconds(value));
+    co_return value;
+}
+
+AIO_TEST(Gather, StartsTheChildrenLeftToRight) {
+    std::vector<int> log;
+    auto [a, b, c] = co_await aio::gather(logged(&log, 3), logged(&log, 1), logged(&log, 2));
+    EXPECT_EQ(log, (std::vector<int>{3, 1, 2}));
+    EXPECT_EQ(a + b + c, 6);
+    log.clear();
+    auto outcomes = co_await aio::gather(aio::return_exceptions, logged(&log, 2), logged(&log, 1));
+    EXPECT_EQ(log, (std::vector<int>{2, 1}));
+    EXPECT_EQ(std::get<0>(outcomes).value(), 2);
+}
+
 AIO_TEST(Gather, MixedTypesAndVoid) {
     auto text = []() -> aio::Task<std::string> { co_return "x"; };
     auto nothing = []() -> aio::Task<> { co_return; };
@@ -50,10 +68,12 @@ AIO_TEST(Gather, MixedTypesAndVoid) {
 
 AIO_TEST(Gather, OverARange) {
     std::vector<aio::Task<int>> tasks;
-    for (int i = 0; i < 100; ++i) tasks.push_back(after(std::chrono::milliseconds(100 - i), i));
+    for (int i = 0; i < 100; ++i)
+        tasks.push_back(after(std::chrono::milliseconds(100 - i), i));
     auto results = co_await aio::gather(std::move(tasks));
     AIO_ASSERT_EQ(results.size(), 100u);
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(results[i], i);
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(results[i], i);
     auto empty = co_await aio::gather(std::vector<aio::Task<int>>{});
     EXPECT_TRUE(empty.empty());
 }
@@ -70,8 +90,8 @@ AIO_TEST(Gather, FirstErrorIsRaisedAndSiblingsKeepRunning) {
 AIO_TEST(Gather, ReturnExceptionsCollectsEverything) {
     auto canceled = aio::create_task(after(1h, 0));
     canceled.cancel();
-    auto [ok, bad, cancelled] = co_await aio::gather(aio::return_exceptions, after(1s, 1),
-                                                     fail_after(2s, "bad"), canceled);
+    auto [ok, bad, cancelled] =
+        co_await aio::gather(aio::return_exceptions, after(1s, 1), fail_after(2s, "bad"), canceled);
     EXPECT_TRUE(ok.has_value());
     EXPECT_EQ(ok.value(), 1);
     EXPECT_FALSE(bad.has_value());
@@ -92,9 +112,8 @@ AIO_TEST(Gather, CancellingTheGatherCancelsTheChildren) {
 
 AIO_TEST(Gather, CancellingTheAwaiterCancelsTheChildren) {
     auto a = aio::create_task(after(1h, 1));
-    auto waiter = aio::create_task([](aio::TaskHandle<int> a) -> aio::Task<> {
-        co_await aio::gather(a, after(1h, 2));
-    }(a));
+    auto waiter = aio::create_task(
+        [](aio::TaskHandle<int> a) -> aio::Task<> { co_await aio::gather(a, after(1h, 2)); }(a));
     co_await aio::sleep(1s);
     waiter.cancel();
     EXPECT_THROW(co_await waiter, aio::CancelledError);
@@ -113,11 +132,13 @@ AIO_TEST(Wait, AllCompleted) {
 
 AIO_TEST(Wait, FirstCompletedLoop) {
     std::vector<aio::TaskHandle<int>> pending;
-    for (int t : {3, 1, 2}) pending.push_back(aio::create_task(after(std::chrono::seconds(t), t)));
+    for (int t : {3, 1, 2})
+        pending.push_back(aio::create_task(after(std::chrono::seconds(t), t)));
     std::vector<int> order;
     while (!pending.empty()) {
         auto result = co_await aio::wait(std::move(pending), aio::FIRST_COMPLETED);
-        for (auto& f : result.done) order.push_back(co_await f);
+        for (auto& f : result.done)
+            order.push_back(co_await f);
         pending = std::move(result.pending);
     }
     EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
@@ -160,9 +181,11 @@ AIO_TEST(Wait, CancellingTheWaiterLeavesTheFuturesAlone) {
 
 AIO_TEST(AsCompleted, YieldsInCompletionOrder) {
     std::vector<aio::Task<int>> tasks;
-    for (int t : {3, 1, 2}) tasks.push_back(after(std::chrono::seconds(t), t));
+    for (int t : {3, 1, 2})
+        tasks.push_back(after(std::chrono::seconds(t), t));
     std::vector<int> order;
-    for (auto next : aio::as_completed(std::move(tasks))) order.push_back(co_await next);
+    for (auto next : aio::as_completed(std::move(tasks)))
+        order.push_back(co_await next);
     EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 

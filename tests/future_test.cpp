@@ -58,7 +58,8 @@ AIO_TEST(Future, CancelWakesTheAwaiterWithCancelledError) {
 
 AIO_TEST(Future, CancellingTheAwaitingTaskCancelsTheFuture) {
     aio::Future<int> fut;
-    auto t = aio::create_task([](aio::Future<int> f) -> aio::Task<int> { co_return co_await f; }(fut));
+    auto t =
+        aio::create_task([](aio::Future<int> f) -> aio::Task<int> { co_return co_await f; }(fut));
     co_await aio::sleep(1s);
     t.cancel();
     EXPECT_THROW(co_await t, aio::CancelledError);
@@ -86,6 +87,8 @@ AIO_TEST(Future, DoneCallbackSeesTheResult) {
     EXPECT_EQ(seen, 9);
 }
 
-TEST(Future, NeedsALoop) { EXPECT_THROW(aio::Future<int>(), aio::RuntimeError); }
+TEST(Future, NeedsALoop) {
+    EXPECT_THROW(aio::Future<int>(), aio::RuntimeError);
+}
 
 }  // namespace

@@ -9,12 +9,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-aio::LoopOptions virtual_time() { return {.virtual_time = true}; }
+aio::LoopOptions virtual_time() {
+    return {.virtual_time = true};
+}
 
 TEST(Loop, CallSoonRunsInFifoOrder) {
     aio::EventLoop loop;
     std::string out;
-    for (char c : std::string("abcde")) loop.call_soon([&out, c] { out += c; });
+    for (char c : std::string("abcde"))
+        loop.call_soon([&out, c] { out += c; });
     loop.call_soon([&] { loop.stop(); });
     loop.run_forever();
     EXPECT_EQ(out, "abcde");
@@ -70,14 +73,17 @@ TEST(Loop, ManyTimersCancelledInAnyOrder) {
     std::vector<aio::TimerHandle> handles;
     std::vector<int> fired;
     for (int i = 0; i < 1000; ++i)
-        handles.push_back(loop.call_later(std::chrono::milliseconds((i * 7919) % 1000), [&fired, i] { fired.push_back(i); }));
-    for (int i = 0; i < 1000; i += 2) handles[(i * 31) % 1000].cancel();
+        handles.push_back(loop.call_later(std::chrono::milliseconds((i * 7919) % 1000),
+                                          [&fired, i] { fired.push_back(i); }));
+    for (int i = 0; i < 1000; i += 2)
+        handles[(i * 31) % 1000].cancel();
     loop.call_later(2s, [&] { loop.stop(); });
     loop.run_forever();
     EXPECT_EQ(fired.size(), 500u);
     for (std::size_t i = 1; i < fired.size(); ++i)
         EXPECT_LE(handles[fired[i - 1]].when(), handles[fired[i]].when());
-    for (int i : fired) EXPECT_FALSE(handles[i].cancelled());
+    for (int i : fired)
+        EXPECT_FALSE(handles[i].cancelled());
 }
 
 TEST(Loop, RealClockSleepsUntilTheTimer) {
@@ -228,7 +234,8 @@ TEST(Loop, CallSoonThreadsafeWakesABlockedLoop) {
         }
     });
     loop.run_forever();  // no timers: only the other threads' callbacks can end this
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     EXPECT_EQ(from_threads, 400);
 }
 

@@ -8,8 +8,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-aio::Task<int> twice(int x) { co_return x * 2; }
-aio::Task<int> compute(int x, int y) { co_return co_await twice(x) + y; }
+aio::Task<int> twice(int x) {
+    co_return x * 2;
+}
+aio::Task<int> compute(int x, int y) {
+    co_return co_await twice(x) + y;
+}
 
 struct Boom : std::runtime_error {
     Boom() : std::runtime_error("boom") {}
@@ -19,7 +23,9 @@ aio::Task<int> fails() {
     co_return 0;
 }
 
-AIO_TEST(Task, ChainsAndReturnsValues) { EXPECT_EQ(co_await compute(2, 3), 7); }
+AIO_TEST(Task, ChainsAndReturnsValues) {
+    EXPECT_EQ(co_await compute(2, 3), 7);
+}
 
 AIO_TEST(Task, IsLazyUntilAwaited) {
     bool ran = false;
@@ -79,7 +85,8 @@ AIO_TEST(Task, UnawaitedTaskIsDestroyedWithoutRunning) {
 
 aio::Task<long> count_down(long n) {
     long total = 0;
-    for (long i = 0; i < n; ++i) total += co_await twice(1);
+    for (long i = 0; i < n; ++i)
+        total += co_await twice(1);
     co_return total;
 }
 
@@ -94,7 +101,9 @@ AIO_TEST(Task, MillionImmediateAwaitsDoNotGrowTheStack) {
 }
 
 // Deep recursion (each level a live frame) also runs without stack overflow.
-AIO_TEST(Task, DeepNestingDoesNotGrowTheStack) { EXPECT_EQ(co_await nest(100'000), 100'001); }
+AIO_TEST(Task, DeepNestingDoesNotGrowTheStack) {
+    EXPECT_EQ(co_await nest(100'000), 100'001);
+}
 
 // A task whose awaits always complete at once must still let the others run (coop budget).
 AIO_TEST(Task, CoopBudgetPreventsStarvation) {

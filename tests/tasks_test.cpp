@@ -31,7 +31,8 @@ AIO_TEST(Tasks, RunInCreationOrder) {
 AIO_TEST(Tasks, AwaitCreateTaskDirectly) {
     auto one = []() -> aio::Task<int> { co_return 1; };
     long sum = 0;
-    for (int i = 0; i < 1000; ++i) sum += co_await aio::create_task(one());
+    for (int i = 0; i < 1000; ++i)
+        sum += co_await aio::create_task(one());
     EXPECT_EQ(sum, 1000);
 }
 
@@ -157,7 +158,8 @@ AIO_TEST(Tasks, ReturningWithACancelPendingEndsCancelled) {
 
 AIO_TEST(Tasks, CancellingTheAwaiterCancelsTheAwaitedTask) {
     auto inner = aio::create_task([]() -> aio::Task<> { co_await aio::sleep(1h); }());
-    auto outer = aio::create_task([](aio::TaskHandle<> inner) -> aio::Task<> { co_await inner; }(inner));
+    auto outer =
+        aio::create_task([](aio::TaskHandle<> inner) -> aio::Task<> { co_await inner; }(inner));
     co_await aio::sleep(1s);
     outer.cancel();
     EXPECT_THROW(co_await outer, aio::CancelledError);
@@ -175,10 +177,12 @@ AIO_TEST(Tasks, DroppedHandleKeepsRunning) {
 }
 
 AIO_TEST(Tasks, UnretrievedExceptionIsReported) {
-    aio::create_task([]() -> aio::Task<> {
-        throw std::runtime_error("lost");
-        co_return;
-    }(), "careless");
+    aio::create_task(
+        []() -> aio::Task<> {
+            throw std::runtime_error("lost");
+            co_return;
+        }(),
+        "careless");
     co_await aio::sleep(1s);
     auto reports = aio::testing::take_reports();
     AIO_ASSERT_EQ(reports.size(), 1u);
@@ -203,7 +207,9 @@ AIO_TEST(Tasks, RetrievedExceptionIsNotReported) {
 AIO_TEST(Tasks, DoneCallbacksRunSoonAfterCompletionInOrder) {
     std::vector<std::string> log;
     auto t = aio::create_task([]() -> aio::Task<int> { co_return 4; }());
-    t.add_done_callback([&](const aio::TaskHandle<int>& h) { log.push_back("first " + std::to_string(h.result())); });
+    t.add_done_callback([&](const aio::TaskHandle<int>& h) {
+        log.push_back("first " + std::to_string(h.result()));
+    });
     t.add_done_callback([&](const aio::TaskHandle<int>&) { log.push_back("second"); });
     co_await t;  // the callbacks were registered first, so they ran first (as in asyncio)
     EXPECT_EQ(log, (std::vector<std::string>{"first 4", "second"}));
@@ -223,7 +229,8 @@ AIO_TEST(Tasks, EagerTasksRunAtOnce) {
         }(&log),
         aio::TaskOptions{.name = "eager", .eager = true});
     log.push_back("after create_task");
-    auto done_at_once = aio::create_task([]() -> aio::Task<int> { co_return 2; }(), aio::TaskOptions{.name = "", .eager = true});
+    auto done_at_once = aio::create_task([]() -> aio::Task<int> { co_return 2; }(),
+                                         aio::TaskOptions{.name = "", .eager = true});
     EXPECT_TRUE(done_at_once.done());
     EXPECT_EQ(done_at_once.result(), 2);
     EXPECT_EQ(co_await t, 1);

@@ -134,7 +134,9 @@ AIO_TEST(Shield, PassesTheResultThrough) {
 
 AIO_TEST(Shield, WithWaitForTheInnerWorkSurvivesTheTimeout) {
     auto inner = aio::create_task(after(5s, 2));
-    auto guarded = [](aio::TaskHandle<int> inner) -> aio::Task<int> { co_return co_await aio::shield(inner); };
+    auto guarded = [](aio::TaskHandle<int> inner) -> aio::Task<int> {
+        co_return co_await aio::shield(inner);
+    };
     EXPECT_THROW(co_await aio::wait_for(guarded(inner), 1s), aio::TimeoutError);
     EXPECT_EQ(co_await inner, 2);
 }

@@ -20,7 +20,7 @@ namespace aio {
 // (asyncio puts the exception object in the result list).
 template <class T>
 class Outcome {
-public:
+  public:
     explicit Outcome(std::exception_ptr e) noexcept : error_(std::move(e)) {}
     template <class... U>
     explicit Outcome(std::in_place_t, U&&... v) {
@@ -35,7 +35,7 @@ public:
         return slot_.get();
     }
 
-private:
+  private:
     detail::ValueSlot<T> slot_;
     std::exception_ptr error_;
 };
@@ -61,12 +61,15 @@ Future<T> ensure_future(const Future<T>& f) {
 template <class X>
 using future_of = decltype(ensure_future(std::declval<X>()));
 template <class X>
-concept FutureLike = requires(X&& x) { ensure_future(std::forward<X>(x)); };
+concept FutureLike = requires(X&& x) {
+    ensure_future(std::forward<X>(x));
+};
 
 template <class T>
 using Gathered = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 template <bool Outcomes, class H>
-using Element = std::conditional_t<Outcomes, Outcome<typename H::value_type>, Gathered<typename H::value_type>>;
+using Element =
+    std::conditional_t<Outcomes, Outcome<typename H::value_type>, Gathered<typename H::value_type>>;
 
 template <bool Outcomes, class H>
 Element<Outcomes, H> take_element(const H& h) {
@@ -77,11 +80,15 @@ Element<Outcomes, H> take_element(const H& h) {
             s.mark_retrieved();
             return Outcome<T>(s.peek_error());
         }
-        if constexpr (std::is_void_v<T>) return Outcome<T>(std::in_place);
-        else return Outcome<T>(std::in_place, copy_or_take(s));
+        if constexpr (std::is_void_v<T>)
+            return Outcome<T>(std::in_place);
+        else
+            return Outcome<T>(std::in_place, copy_or_take(s));
     } else {
-        if constexpr (std::is_void_v<T>) return std::monostate{};
-        else return copy_or_take(s);
+        if constexpr (std::is_void_v<T>)
+            return std::monostate{};
+        else
+            return copy_or_take(s);
     }
 }
 
@@ -89,25 +96,29 @@ Element<Outcomes, H> take_element(const H& h) {
 // on the ready queue, so completions are handled in asyncio's order and number of loop hops.
 template <class R>
 class GatherState : public FutureState<R> {
-public:
+  public:
     GatherState(EventLoop* loop, bool return_exceptions) noexcept
         : FutureState<R>(loop), return_exceptions_(return_exceptions) {}
     ~GatherState() override {
-        for (auto* c : children_) c->release();
+        for (auto* c : children_)
+            c->release();
     }
 
     // Starts watching the children (the derived class holds their typed handles).
     void watch(std::vector<FutureBase*> children) {
         children_ = std::move(children);
-        for (auto* c : children_) c->retain();
+        for (auto* c : children_)
+            c->retain();
         if (children_.empty()) return this->set_result(collect());
         nodes_ = std::make_unique<ChildNode[]>(children_.size());
         this->retain();  // until every child has reported
         for (std::size_t i = 0; i < children_.size(); ++i) {
             nodes_[i].owner = this;
             nodes_[i].child = children_[i];
-            if (children_[i]->done()) this->loop().schedule(&nodes_[i]);
-            else children_[i]->add_waiter(&nodes_[i]);
+            if (children_[i]->done())
+                this->loop().schedule(&nodes_[i]);
+            else
+                children_[i]->add_waiter(&nodes_[i]);
         }
     }
 
@@ -121,10 +132,10 @@ public:
         return any;
     }
 
-protected:
+  protected:
     virtual R collect() = 0;
 
-private:
+  private:
     struct ChildNode : DoneWaiter, Runnable {
         ChildNode() noexcept : DoneWaiter(&on_done), Runnable(&run) {}
         GatherState* owner = nullptr;
@@ -174,16 +185,18 @@ template <bool Outcomes, class... Hs>
 class TupleGather final : public GatherState<std::tuple<Element<Outcomes, Hs>...>> {
     using R = std::tuple<Element<Outcomes, Hs>...>;
 
-public:
-    TupleGather(EventLoop* loop, Hs... hs) : GatherState<R>(loop, Outcomes), handles_(std::move(hs)...) {}
+  public:
+    TupleGather(EventLoop* loop, std::tuple<Hs...> hs)
+        : GatherState<R>(loop, Outcomes), handles_(std::move(hs)) {}
     std::vector<FutureBase*> children() const {
-        return std::apply([](const auto&... h) { return std::vector<FutureBase*>{h.state_ptr()...}; },
-                          handles_);
+        return std::apply(
+            [](const auto&... h) { return std::vector<FutureBase*>{h.state_ptr()...}; }, handles_);
     }
 
-private:
+  private:
     R collect() override {
-        return std::apply([](const auto&... h) { return R(take_element<Outcomes>(h)...); }, handles_);
+        return std::apply([](const auto&... h) { return R(take_element<Outcomes>(h)...); },
+                          handles_);
     }
     std::tuple<Hs...> handles_;
 };
@@ -192,20 +205,23 @@ template <bool Outcomes, class H>
 class RangeGather final : public GatherState<std::vector<Element<Outcomes, H>>> {
     using R = std::vector<Element<Outcomes, H>>;
 
-public:
-    RangeGather(EventLoop* loop, std::vector<H> hs) : GatherState<R>(loop, Outcomes), handles_(std::move(hs)) {}
+  public:
+    RangeGather(EventLoop* loop, std::vector<H> hs)
+        : GatherState<R>(loop, Outcomes), handles_(std::move(hs)) {}
     std::vector<FutureBase*> children() const {
         std::vector<FutureBase*> out;
         out.reserve(handles_.size());
-        for (const auto& h : handles_) out.push_back(h.state_ptr());
+        for (const auto& h : handles_)
+            out.push_back(h.state_ptr());
         return out;
     }
 
-private:
+  private:
     R collect() override {
         R out;
         out.reserve(handles_.size());
-        for (const auto& h : handles_) out.push_back(take_element<Outcomes>(h));
+        for (const auto& h : handles_)
+            out.push_back(take_element<Outcomes>(h));
         return out;
     }
     std::vector<H> handles_;
@@ -224,7 +240,8 @@ template <class X>
 auto futures_of(std::vector<X>&& xs) {
     std::vector<future_of<X>> out;
     out.reserve(xs.size());
-    for (auto& x : xs) out.push_back(ensure_future(std::move(x)));
+    for (auto& x : xs)
+        out.push_back(ensure_future(std::move(x)));
     return out;
 }
 
@@ -234,17 +251,18 @@ auto futures_of(std::vector<X>&& xs) {
 // The first exception is raised to whoever awaits it, without cancelling the other children;
 // cancelling the gather cancels the children.
 template <class... Xs>
-    requires(sizeof...(Xs) > 0 && (detail::FutureLike<Xs> && ...))
-auto gather(Xs&&... xs) {
+requires(sizeof...(Xs) > 0 && (detail::FutureLike<Xs> && ...)) auto gather(Xs&&... xs) {
     using State = detail::TupleGather<false, detail::future_of<Xs>...>;
-    return detail::start_gather<State>(detail::ensure_future(std::forward<Xs>(xs))...);
+    // Braces: the tasks are created left to right (function arguments have no such order).
+    std::tuple<detail::future_of<Xs>...> children{detail::ensure_future(std::forward<Xs>(xs))...};
+    return detail::start_gather<State>(std::move(children));
 }
 // asyncio.gather(*aws, return_exceptions=True): Outcome<T> per child.
 template <class... Xs>
-    requires(detail::FutureLike<Xs> && ...)
-auto gather(ReturnExceptions, Xs&&... xs) {
+requires(detail::FutureLike<Xs>&&...) auto gather(ReturnExceptions, Xs&&... xs) {
     using State = detail::TupleGather<true, detail::future_of<Xs>...>;
-    return detail::start_gather<State>(detail::ensure_future(std::forward<Xs>(xs))...);
+    std::tuple<detail::future_of<Xs>...> children{detail::ensure_future(std::forward<Xs>(xs))...};
+    return detail::start_gather<State>(std::move(children));
 }
 // asyncio.gather(*list): over a vector of tasks, futures or Task<T>s; a future of a vector.
 template <class X>
@@ -276,14 +294,14 @@ namespace detail {
 // wakes the task when return_when is met or the timeout passes. Cancelling the waiting task
 // leaves the futures alone.
 class WaitAwaiter : Suspension, TimerNode {
-public:
+  public:
     WaitAwaiter(std::vector<FutureBase*> fs, ReturnWhen when, std::optional<Duration> timeout);
     ~WaitAwaiter();
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h);
     void await_resume();
 
-private:
+  private:
     struct Node : DoneWaiter, Runnable {
         Node() noexcept : DoneWaiter(&on_done), Runnable(&run) {}
         WaitAwaiter* owner = nullptr;
@@ -318,11 +336,13 @@ Task<WaitResult<detail::future_of<X>>> wait(std::vector<X> fs, ReturnWhen when =
     if (fs.empty()) throw std::invalid_argument("Set of Futures is empty.");
     auto handles = detail::futures_of(std::move(fs));
     std::vector<detail::FutureBase*> bases;
-    for (const auto& h : handles) bases.push_back(h.state_ptr());
+    for (const auto& h : handles)
+        bases.push_back(h.state_ptr());
     detail::WaitAwaiter waiting(std::move(bases), when, timeout);
     co_await waiting;
     WaitResult<detail::future_of<X>> result;
-    for (auto& h : handles) (h.done() ? result.done : result.pending).push_back(std::move(h));
+    for (auto& h : handles)
+        (h.done() ? result.done : result.pending).push_back(std::move(h));
     co_return result;
 }
 
@@ -330,7 +350,7 @@ namespace detail {
 
 // The shared state behind as_completed(): completions in the order they happened.
 class AsCompletedCore {
-public:
+  public:
     AsCompletedCore(EventLoop& loop, std::vector<FutureBase*> fs, std::optional<Duration> timeout);
     ~AsCompletedCore();
     void retain() noexcept { ++refs_; }
@@ -341,7 +361,7 @@ public:
     class Next;
     std::size_t size() const noexcept { return fs_.size(); }
 
-private:
+  private:
     struct Node : DoneWaiter, Runnable {
         Node() noexcept : DoneWaiter(&on_done), Runnable(&run) {}
         AsCompletedCore* owner = nullptr;
@@ -362,7 +382,7 @@ private:
 };
 
 class AsCompletedCore::Next : Suspension {
-public:
+  public:
     explicit Next(AsCompletedCore* core) noexcept : Suspension(&cancel_wait), core_(core) {}
     ~Next() {
         if (core_->waiter_ == this) core_->waiter_ = nullptr;
@@ -372,7 +392,7 @@ public:
     // The index of the future that completed; TimeoutError once the timeout passed.
     std::size_t await_resume();
 
-private:
+  private:
     friend class AsCompletedCore;
     static bool cancel_wait(Suspension* s, TaskBase&) noexcept;
     AsCompletedCore* core_;
@@ -386,11 +406,13 @@ private:
 // arrive (asyncio: `for coro in as_completed(aws): result = await coro`).
 template <class H>
 class AsCompleted {
-public:
+  public:
     using T = typename H::value_type;
-    AsCompleted(std::vector<H> handles, std::optional<Duration> timeout) : handles_(std::move(handles)) {
+    AsCompleted(std::vector<H> handles, std::optional<Duration> timeout)
+        : handles_(std::move(handles)) {
         std::vector<detail::FutureBase*> bases;
-        for (const auto& h : handles_) bases.push_back(h.state_ptr());
+        for (const auto& h : handles_)
+            bases.push_back(h.state_ptr());
         core_ = new detail::AsCompletedCore(get_running_loop(), std::move(bases), timeout);
     }
     AsCompleted(const AsCompleted&) = delete;
@@ -420,7 +442,7 @@ public:
     iterator begin() { return {this, 0}; }
     iterator end() { return {this, handles_.size()}; }
 
-private:
+  private:
     std::vector<H> handles_;
     detail::AsCompletedCore* core_;
     std::size_t yielded_ = 0;
@@ -429,7 +451,8 @@ private:
 // asyncio.as_completed(aws, timeout): results in the order they complete.
 //   for (auto next : aio::as_completed(std::move(tasks))) int r = co_await next;
 template <class X>
-AsCompleted<detail::future_of<X>> as_completed(std::vector<X> fs, std::optional<Duration> timeout = std::nullopt) {
+AsCompleted<detail::future_of<X>> as_completed(std::vector<X> fs,
+                                               std::optional<Duration> timeout = std::nullopt) {
     return AsCompleted<detail::future_of<X>>(detail::futures_of(std::move(fs)), timeout);
 }
 

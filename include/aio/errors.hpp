@@ -11,44 +11,46 @@ namespace aio {
 
 // asyncio.CancelledError: thrown from the co_await where a cancelled task is suspended.
 class CancelledError {
-public:
+  public:
     CancelledError() = default;
     explicit CancelledError(std::string message) : message_(std::move(message)) {}
     // The message given to cancel(msg), empty if none.
     const std::string& message() const noexcept { return message_; }
-    const char* what() const noexcept { return message_.empty() ? "CancelledError" : message_.c_str(); }
+    const char* what() const noexcept {
+        return message_.empty() ? "CancelledError" : message_.c_str();
+    }
 
-private:
+  private:
     std::string message_;
 };
 
 // asyncio.InvalidStateError: e.g. result() of a pending future, set_result() twice.
 class InvalidStateError : public std::logic_error {
-public:
+  public:
     using std::logic_error::logic_error;
 };
 
 // Python's RuntimeError as asyncio raises it: a closed loop, a loop run twice, run() nested.
 class RuntimeError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // asyncio.TimeoutError (TimeoutError since 3.11): raised by timeout() and wait_for().
 class TimeoutError : public std::runtime_error {
-public:
+  public:
     TimeoutError() : std::runtime_error("TimeoutError") {}
 };
 
 // Python's ExceptionGroup, as raised by TaskGroup: every error of the group, in completion order.
 class ExceptionGroup : public std::exception {
-public:
+  public:
     ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions);
     const char* what() const noexcept override { return what_.c_str(); }
     const std::string& message() const noexcept { return message_; }
     const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
 
-private:
+  private:
     std::string message_;
     std::string what_;
     std::vector<std::exception_ptr> exceptions_;

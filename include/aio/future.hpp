@@ -21,7 +21,7 @@ namespace detail {
 
 template <class T>
 class FutureState : public FutureBase, public PoolAllocated {
-public:
+  public:
     using value_type = T;
     using FutureBase::FutureBase;
     template <class... U>
@@ -40,7 +40,7 @@ public:
     std::string describe() const override { return "Future"; }
     [[no_unique_address]] ValueSlot<T> slot;
 
-private:
+  private:
     void check_settable() const {
         if (done()) throw InvalidStateError("invalid state: the future is already done");
         check_loop_open();
@@ -55,8 +55,10 @@ decltype(auto) copy_or_take(State& s) {
     using Slot = decltype(s.slot);
     if constexpr (requires { s.slot.value; }) {
         using V = typename decltype(Slot::value)::value_type;
-        if constexpr (std::is_copy_constructible_v<V>) return V(s.slot.get());
-        else return s.slot.take();
+        if constexpr (std::is_copy_constructible_v<V>)
+            return V(s.slot.get());
+        else
+            return s.slot.take();
     } else {
         return s.slot.get();
     }
@@ -66,7 +68,7 @@ decltype(auto) copy_or_take(State& s) {
 // Cancelling the awaiting task cancels the awaited future, as in asyncio.
 template <class State, bool Move>
 class FutureAwaiter : Suspension, DoneWaiter {
-public:
+  public:
     explicit FutureAwaiter(State* s) noexcept
         : Suspension(&cancel_wait), DoneWaiter(&on_done), state_(s) {}
     ~FutureAwaiter() {
@@ -81,11 +83,13 @@ public:
     decltype(auto) await_resume() {
         if (task_) task_->throw_if_cancel_pending();
         state_->check_result();
-        if constexpr (Move) return state_->slot.take();
-        else return state_->slot.get();
+        if constexpr (Move)
+            return state_->slot.take();
+        else
+            return state_->slot.get();
     }
 
-private:
+  private:
     static void on_done(DoneWaiter* w) noexcept { static_cast<FutureAwaiter*>(w)->task_->wake(); }
     static bool cancel_wait(Suspension* s, TaskBase& task) noexcept {
         auto* self = static_cast<FutureAwaiter*>(s);
@@ -103,7 +107,7 @@ private:
 // completes, so it runs on a later iteration, exactly as asyncio runs done callbacks.
 template <class F>
 class DoneCallback final : public DoneWaiter, public Runnable, public PoolAllocated {
-public:
+  public:
     DoneCallback(FutureBase* fut, F f)
         : DoneWaiter(&on_done), Runnable(&run), fut_(fut), f_(std::move(f)) {
         fut_->retain();
@@ -112,11 +116,13 @@ public:
 
     static void attach(FutureBase* fut, F f) {
         auto* cb = new DoneCallback(fut, std::move(f));
-        if (fut->done()) fut->loop().schedule(cb);
-        else fut->add_waiter(cb);
+        if (fut->done())
+            fut->loop().schedule(cb);
+        else
+            fut->add_waiter(cb);
     }
 
-private:
+  private:
     static void on_done(DoneWaiter* w) noexcept {
         auto* self = static_cast<DoneCallback*>(w);
         self->fut_->loop().schedule(self);
@@ -127,8 +133,9 @@ private:
             try {
                 self->f_();
             } catch (...) {
-                self->fut_->loop().call_exception_handler(
-                    {"Exception in a done callback", std::current_exception(), self->fut_->describe()});
+                self->fut_->loop().call_exception_handler({"Exception in a done callback",
+                                                           std::current_exception(),
+                                                           self->fut_->describe()});
             }
         }
         delete self;
@@ -141,7 +148,7 @@ private:
 // counted and cheap to copy; all copies refer to the same future.
 template <class T, class State, class Self>
 class FutureApi {
-public:
+  public:
     using value_type = T;
     FutureApi() noexcept = default;
     explicit FutureApi(State* s) noexcept : s_(s) {
@@ -191,7 +198,7 @@ public:
     State* state_ptr() const noexcept { return s_; }
     friend bool operator==(const FutureApi& a, const FutureApi& b) noexcept { return a.s_ == b.s_; }
 
-protected:
+  protected:
     State& state() const {
         if (!s_) throw InvalidStateError("use of an empty (moved-from) future handle");
         return *s_;
@@ -205,10 +212,12 @@ template <class T = void>
 class Future : public detail::FutureApi<T, detail::FutureState<T>, Future<T>> {
     using Base = detail::FutureApi<T, detail::FutureState<T>, Future<T>>;
 
-public:
+  public:
     // A new pending future on the running loop (asyncio: loop.create_future()).
     Future() : Future(get_running_loop()) {}
-    explicit Future(EventLoop& loop) : Base(new detail::FutureState<T>(&loop)) { loop.check_open(); }
+    explicit Future(EventLoop& loop) : Base(new detail::FutureState<T>(&loop)) {
+        loop.check_open();
+    }
     explicit Future(detail::FutureState<T>* s) noexcept : Base(s) {}
 
     // asyncio Future.set_result / set_exception: InvalidStateError if already done.

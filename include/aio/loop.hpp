@@ -34,7 +34,7 @@ class Backend;
 
 // A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
 class CallbackNode : public TimerNode, public PoolAllocated {
-public:
+  public:
     explicit CallbackNode(EventLoop* loop) noexcept : TimerNode(&dispatch), loop(loop) {}
     virtual ~CallbackNode() = default;
     virtual void invoke() = 0;
@@ -51,11 +51,11 @@ public:
 
 template <class F>
 class CallbackImpl final : public CallbackNode {
-public:
+  public:
     CallbackImpl(EventLoop* loop, F f) : CallbackNode(loop), f_(std::move(f)) {}
     void invoke() override { f_(); }
 
-private:
+  private:
     F f_;
 };
 
@@ -68,7 +68,7 @@ inline constexpr int kCoopBudget = 128;
 
 // asyncio.Handle: a scheduled callback that can be cancelled.
 class Handle {
-public:
+  public:
     Handle() = default;
     explicit Handle(detail::CallbackNode* node) noexcept : node_(node) {
         if (node_) node_->retain();
@@ -86,13 +86,13 @@ public:
     void cancel() noexcept;
     bool cancelled() const noexcept { return node_ && node_->cancelled; }
 
-protected:
+  protected:
     detail::CallbackNode* node_ = nullptr;
 };
 
 // asyncio.TimerHandle: a Handle from call_later / call_at.
 class TimerHandle : public Handle {
-public:
+  public:
     using Handle::Handle;
     TimePoint when() const noexcept { return node_ ? node_->when : TimePoint{}; }
 };
@@ -116,7 +116,7 @@ struct TaskOptions {
 };
 
 class EventLoop {
-public:
+  public:
     EventLoop() : EventLoop(LoopOptions{}) {}
     explicit EventLoop(LoopOptions options);
     // Closes the loop if it is not closed yet.
@@ -212,7 +212,7 @@ public:
     struct TaskList;
     TaskList& tasks() noexcept { return *tasks_; }
 
-private:
+  private:
     friend class detail::TaskBase;
 
     template <class F>

@@ -13,7 +13,7 @@ namespace aio {
 namespace detail {
 // Owns the loop of one run(); its destructor is asyncio.run's `finally:` clause.
 class Runner {
-public:
+  public:
     explicit Runner(LoopOptions options);
     ~Runner();
     Runner(const Runner&) = delete;
@@ -23,14 +23,15 @@ public:
     // ended with an exception. Also used by aio/testing.hpp.
     static void cancel_all_tasks(EventLoop& loop) noexcept;
 
-private:
+  private:
     EventLoop loop_;
 };
 }  // namespace detail
 
 template <class T>
 T run(Task<T> main, LoopOptions options = {}) {
-    if (detail::running_loop) throw RuntimeError("aio::run() cannot be called from a running event loop");
+    if (detail::running_loop)
+        throw RuntimeError("aio::run() cannot be called from a running event loop");
     detail::Runner runner(options);
     return runner.loop().run_until_complete(std::move(main));
 }

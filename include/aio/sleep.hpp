@@ -15,9 +15,8 @@ namespace aio {
 namespace detail {
 
 class SleepAwaiter : Suspension, TimerNode {
-public:
-    explicit SleepAwaiter(Duration delay) noexcept
-        : Suspension(&cancel_wait), TimerNode(&expired) {
+  public:
+    explicit SleepAwaiter(Duration delay) noexcept : Suspension(&cancel_wait), TimerNode(&expired) {
         when = TimePoint(delay);  // the delay, until the deadline is known at suspension
     }
     SleepAwaiter(const SleepAwaiter&) = delete;
@@ -32,7 +31,7 @@ public:
         task_->throw_if_cancel_pending();
     }
 
-private:
+  private:
     enum class State : unsigned char { waiting, cancelled, done };
     // Timer expiry runs from the ready queue, then wakes the task: the same two loop hops as
     // asyncio's call_later -> future.set_result -> task wake-up, so output order matches.

@@ -43,10 +43,8 @@ template <class T>
 struct Promise : PromiseBase {
     Task<T> get_return_object() noexcept;
     template <class U = T>
-        requires std::is_convertible_v<U&&, T>
-    void return_value(U&& v) {
-        slot.set(std::forward<U>(v));
-    }
+    requires std::is_convertible_v<U&&, T>
+    void return_value(U&& v) { slot.set(std::forward<U>(v)); }
     [[no_unique_address]] ValueSlot<T> slot;
 };
 
@@ -75,7 +73,8 @@ inline std::coroutine_handle<> transfer_to(std::coroutine_handle<> next) noexcep
 // yields now and then, which bounds the stack even where a compiler (or a sanitizer) does not
 // turn symmetric transfer into a tail call.
 template <class P>
-std::coroutine_handle<> PromiseBase::FinalAwaiter::await_suspend(std::coroutine_handle<P> h) noexcept {
+std::coroutine_handle<> PromiseBase::FinalAwaiter::await_suspend(
+    std::coroutine_handle<P> h) noexcept {
     if (auto c = h.promise().continuation) return transfer_to(c);
     // The root of a task: the running task is its owner.
     return running_loop->current_task()->on_root_done();
@@ -85,7 +84,7 @@ std::coroutine_handle<> PromiseBase::FinalAwaiter::await_suspend(std::coroutine_
 
 template <class T>
 class [[nodiscard]] Task {
-public:
+  public:
     using promise_type = detail::Promise<T>;
     using value_type = T;
     static_assert(!std::is_reference_v<T>, "Task<T&> is not supported; return a pointer or value");
@@ -130,7 +129,7 @@ public:
     // Gives up ownership of the frame (create_task takes it over).
     std::coroutine_handle<promise_type> release() noexcept { return std::exchange(h_, {}); }
 
-private:
+  private:
     void destroy() noexcept {
         if (h_) h_.destroy();
     }

@@ -21,7 +21,7 @@
 namespace aio {
 
 class TaskGroup {
-public:
+  public:
     TaskGroup() = default;
     TaskGroup(const TaskGroup&) = delete;
     TaskGroup& operator=(const TaskGroup&) = delete;
@@ -46,7 +46,7 @@ public:
         return task;
     }
 
-private:
+  private:
     void enter();
     // asyncio's __aexit__: waits for the tasks, then throws what the scope must raise.
     Task<> exit(std::exception_ptr body_error);
@@ -73,8 +73,10 @@ Task<T> TaskGroup::run(Task<T> body) {
     std::exception_ptr error;
     detail::ValueSlot<T> result;
     try {
-        if constexpr (std::is_void_v<T>) co_await std::move(body);
-        else result.set(co_await std::move(body));
+        if constexpr (std::is_void_v<T>)
+            co_await std::move(body);
+        else
+            result.set(co_await std::move(body));
     } catch (...) {
         error = std::current_exception();
     }

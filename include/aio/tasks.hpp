@@ -17,12 +17,12 @@ namespace detail {
 
 template <class T>
 class TaskState final : public TaskBase, public PoolAllocated {
-public:
+  public:
     TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string name)
         : TaskBase(loop, root, std::move(name)) {}
     [[no_unique_address]] ValueSlot<T> slot;
 
-private:
+  private:
     std::exception_ptr take_result(std::coroutine_handle<> root) noexcept override {
         auto& p = std::coroutine_handle<Promise<T>>::from_address(root.address()).promise();
         if (p.error) return std::move(p.error);
@@ -45,7 +45,7 @@ template <class T = void>
 class TaskHandle : public detail::FutureApi<T, detail::TaskState<T>, TaskHandle<T>> {
     using Base = detail::FutureApi<T, detail::TaskState<T>, TaskHandle<T>>;
 
-public:
+  public:
     using Base::Base;
     TaskHandle() noexcept = default;
 
@@ -89,7 +89,7 @@ TaskHandle<T> create_task(Task<T> coro, std::string name) {
 
 // asyncio.current_task(): the running task's name and control, as an untyped handle.
 class AnyTask {
-public:
+  public:
     AnyTask() = default;
     explicit AnyTask(detail::TaskBase* t) noexcept : t_(t) {
         if (t_) t_->retain();
@@ -114,7 +114,7 @@ public:
     friend bool operator==(const AnyTask& a, const AnyTask& b) noexcept { return a.t_ == b.t_; }
     detail::TaskBase* base() const noexcept { return t_; }
 
-private:
+  private:
     detail::TaskBase& get() const {
         if (!t_) throw InvalidStateError("empty task handle");
         return *t_;

@@ -43,14 +43,16 @@ T run_virtual(Task<T> main) {
         EXPECT_TRUE(aio_ok_) << #cond;                \
         if (!aio_ok_) co_return;                      \
     } while (0)
-#define AIO_ASSERT_EQ(a, b)          \
-    do {                             \
+#define AIO_ASSERT_EQ(a, b)              \
+    do {                                 \
         const bool aio_ok_ = (a) == (b); \
-        EXPECT_EQ(a, b);             \
-        if (!aio_ok_) co_return;     \
+        EXPECT_EQ(a, b);                 \
+        if (!aio_ok_) co_return;         \
     } while (0)
 
-#define AIO_TEST(suite, name)                                                                  \
-    static ::aio::Task<> aio_test_body_##suite##_##name();                                     \
-    TEST(suite, name) { ::aio::testing::run_test(&aio_test_body_##suite##_##name); }           \
+#define AIO_TEST(suite, name)                                      \
+    static ::aio::Task<> aio_test_body_##suite##_##name();         \
+    TEST(suite, name) {                                            \
+        ::aio::testing::run_test(&aio_test_body_##suite##_##name); \
+    }                                                              \
     static ::aio::Task<> aio_test_body_##suite##_##name()

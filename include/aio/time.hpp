@@ -29,8 +29,10 @@ Duration to_duration(std::chrono::duration<Rep, Period> d, const char* what) {
 template <class Rep, class Period>
 TimePoint deadline_after(TimePoint now, std::chrono::duration<Rep, Period> d, const char* what) {
     const Duration delay = to_duration(d, what);
-    if (delay < Duration::zero()) throw std::invalid_argument(std::string(what) + ": negative delay");
-    if (delay > TimePoint::max() - now) throw std::out_of_range(std::string(what) + ": delay too large");
+    if (delay < Duration::zero())
+        throw std::invalid_argument(std::string(what) + ": negative delay");
+    if (delay > TimePoint::max() - now)
+        throw std::out_of_range(std::string(what) + ": delay too large");
     return now + delay;
 }
 
@@ -39,7 +41,8 @@ template <class Rep, class Period>
 TimePoint deadline_or_now(TimePoint now, std::chrono::duration<Rep, Period> d, const char* what) {
     const Duration delay = to_duration(d, what);
     if (delay <= Duration::zero()) return now;
-    if (delay > TimePoint::max() - now) throw std::out_of_range(std::string(what) + ": delay too large");
+    if (delay > TimePoint::max() - now)
+        throw std::out_of_range(std::string(what) + ": delay too large");
     return now + delay;
 }
 

@@ -22,7 +22,7 @@ namespace aio {
 
 // asyncio.Timeout. Not copyable or movable: a running body refers to it.
 class Timeout {
-public:
+  public:
     // A deadline on the loop's clock; nullopt: no deadline (yet).
     explicit Timeout(std::optional<TimePoint> when) noexcept : when_(when) {}
     Timeout(const Timeout&) = delete;
@@ -40,7 +40,7 @@ public:
     template <class T>
     Task<T> run(Task<T> body);
 
-private:
+  private:
     enum class State : unsigned char { created, entered, expiring, expired, exited };
     void enter();
     // Leaves the scope; true when the body's CancelledError must become TimeoutError.
@@ -61,9 +61,13 @@ Timeout timeout(std::chrono::duration<Rep, Period> delay) {
     return Timeout(detail::deadline_or_now(loop.time(), delay, "timeout"));
 }
 // asyncio.timeout(None): no deadline until reschedule().
-inline Timeout timeout(std::nullopt_t) noexcept { return Timeout(std::nullopt); }
+inline Timeout timeout(std::nullopt_t) noexcept {
+    return Timeout(std::nullopt);
+}
 // asyncio.timeout_at(when).
-inline Timeout timeout_at(std::optional<TimePoint> when) noexcept { return Timeout(when); }
+inline Timeout timeout_at(std::optional<TimePoint> when) noexcept {
+    return Timeout(when);
+}
 
 template <class T>
 Task<T> Timeout::run(Task<T> body) {
@@ -133,9 +137,12 @@ namespace detail {
 // loop hops from inner's completion to the waiter, as asyncio's outer future takes.
 template <class T>
 class ShieldAwaiter : Suspension, DoneWaiter, Runnable {
-public:
+  public:
     explicit ShieldAwaiter(TaskHandle<T> inner) noexcept
-        : Suspension(&cancel_wait), DoneWaiter(&on_done), Runnable(&relay), inner_(std::move(inner)) {}
+        : Suspension(&cancel_wait),
+          DoneWaiter(&on_done),
+          Runnable(&relay),
+          inner_(std::move(inner)) {}
     ~ShieldAwaiter() { inner_.state_ptr()->remove_waiter(this); }
     bool await_ready() const { return inner_.done(); }
     void await_suspend(std::coroutine_handle<> h) {
@@ -151,7 +158,7 @@ public:
         return copy_or_take(*inner_.state_ptr());
     }
 
-private:
+  private:
     enum class State : unsigned char { waiting, relaying, woken, cancelled };
     static void on_done(DoneWaiter* w) noexcept {
         auto* self = static_cast<ShieldAwaiter*>(w);

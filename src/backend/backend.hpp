@@ -20,7 +20,7 @@ class EventLoop;
 namespace aio::detail {
 
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     virtual const char* name() const noexcept = 0;
     // Blocks until I/O completes, wakeup() is called, or `timeout` passes (Duration::max():

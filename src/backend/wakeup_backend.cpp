@@ -14,7 +14,7 @@ namespace aio::detail {
 namespace {
 
 class WakeupBackend final : public Backend {
-public:
+  public:
     WakeupBackend() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
         if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
     }
@@ -33,7 +33,8 @@ public:
             tsp = &ts;
         }
         int n = ::ppoll(&p, 1, tsp, nullptr);
-        if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "ppoll");
+        if (n < 0 && errno != EINTR)
+            throw std::system_error(errno, std::generic_category(), "ppoll");
         if (n > 0) {
             std::uint64_t count;
             [[maybe_unused]] auto r = ::read(fd_, &count, sizeof count);
@@ -47,12 +48,14 @@ public:
 
     bool has_pending_io() const noexcept override { return false; }
 
-private:
+  private:
     int fd_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(EventLoop&) { return std::make_unique<WakeupBackend>(); }
+std::unique_ptr<Backend> make_backend(EventLoop&) {
+    return std::make_unique<WakeupBackend>();
+}
 
 }  // namespace aio::detail

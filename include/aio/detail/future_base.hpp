@@ -35,7 +35,7 @@ struct Suspension {
 };
 
 class FutureBase {
-public:
+  public:
     enum class State : unsigned char { pending, finished, cancelled };
 
     explicit FutureBase(EventLoop* loop) noexcept : loop_(loop) {}
@@ -74,13 +74,11 @@ public:
     // How the exception handler names this future ("Task-3", "Future").
     virtual std::string describe() const;
 
-protected:
+  protected:
     // Whether an exception that nobody retrieved must be reported on destruction, and reporting
     // it ("Task exception was never retrieved"); called by the most-derived destructor, which
     // knows the name.
-    bool unretrieved() const noexcept {
-        return state_ == State::finished && error_ && !retrieved_;
-    }
+    bool unretrieved() const noexcept { return state_ == State::finished && error_ && !retrieved_; }
     void report_unretrieved(const char* kind, const std::string& name) noexcept;
     // Completes the future: error == null means success; wakes every waiter in order.
     void complete(std::exception_ptr error, bool cancelled) noexcept;

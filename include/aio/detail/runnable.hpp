@@ -14,7 +14,7 @@ struct Runnable {
 };
 
 class ReadyQueue {
-public:
+  public:
     bool empty() const noexcept { return head_ == nullptr; }
     std::size_t size() const noexcept { return size_; }
 
@@ -33,7 +33,7 @@ public:
         return r;
     }
 
-private:
+  private:
     Runnable* head_ = nullptr;
     Runnable** tail_ = &head_;
     std::size_t size_ = 0;

@@ -13,7 +13,7 @@
 namespace aio::detail {
 
 class TaskBase : public FutureBase, public Runnable {
-public:
+  public:
     TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name);
     ~TaskBase() override;
 
@@ -66,11 +66,11 @@ public:
     TaskBase* prev_task = nullptr;  // the loop's list of pending tasks (all_tasks)
     TaskBase* next_task = nullptr;
 
-protected:
+  protected:
     // Moves the result out of the finished root frame; returns its exception, if any.
     virtual std::exception_ptr take_result(std::coroutine_handle<> root) noexcept = 0;
 
-private:
+  private:
     static void run_step(Runnable* self, bool discard) noexcept;
     void step() noexcept;
     void finish(std::exception_ptr error) noexcept;
@@ -107,16 +107,22 @@ struct aio::EventLoop::TaskList {
     std::size_t size = 0;
     void insert(detail::TaskBase* t) noexcept {
         t->prev_task = tail;
-        if (tail) tail->next_task = t;
-        else head = t;
+        if (tail)
+            tail->next_task = t;
+        else
+            head = t;
         tail = t;
         ++size;
     }
     void erase(detail::TaskBase* t) noexcept {
-        if (t->prev_task) t->prev_task->next_task = t->next_task;
-        else head = t->next_task;
-        if (t->next_task) t->next_task->prev_task = t->prev_task;
-        else tail = t->prev_task;
+        if (t->prev_task)
+            t->prev_task->next_task = t->next_task;
+        else
+            head = t->next_task;
+        if (t->next_task)
+            t->next_task->prev_task = t->prev_task;
+        else
+            tail = t->prev_task;
         t->prev_task = t->next_task = nullptr;
         --size;
     }

@@ -23,7 +23,7 @@ struct TimerNode : Runnable {
 };
 
 class TimerHeap {
-public:
+  public:
     bool empty() const noexcept { return heap_.empty(); }
     std::size_t size() const noexcept { return heap_.size(); }
     TimerNode* top() const noexcept { return heap_.front(); }
@@ -53,7 +53,7 @@ public:
         sift_up(last->heap_index);
     }
 
-private:
+  private:
     static bool before(const TimerNode* a, const TimerNode* b) noexcept {
         return a->when != b->when ? a->when < b->when
                                   : static_cast<std::int32_t>(a->seq - b->seq) < 0;

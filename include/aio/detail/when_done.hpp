@@ -9,8 +9,9 @@
 namespace aio::detail {
 
 class WhenDone : Suspension, DoneWaiter {
-public:
-    explicit WhenDone(FutureBase* f) noexcept : Suspension(&cancel_wait), DoneWaiter(&on_done), f_(f) {}
+  public:
+    explicit WhenDone(FutureBase* f) noexcept
+        : Suspension(&cancel_wait), DoneWaiter(&on_done), f_(f) {}
     ~WhenDone() { f_->remove_waiter(this); }
     bool await_ready() const noexcept { return f_->done(); }
     void await_suspend(std::coroutine_handle<> h) {
@@ -24,7 +25,7 @@ public:
         task_->throw_if_cancel_pending();
     }
 
-private:
+  private:
     static void on_done(DoneWaiter* w) noexcept { static_cast<WhenDone*>(w)->task_->wake(); }
     static bool cancel_wait(Suspension* s, TaskBase&) noexcept {
         auto* self = static_cast<WhenDone*>(s);
