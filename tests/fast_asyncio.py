@@ -1,35 +1,37 @@
-"""Runs an asyncio program with every sleep and timeout a thousand times shorter, so that the examples'
-Python originals can be compared with aio's output without waiting seconds. Relative order is
-kept: every delay is scaled by the same factor."""
+"""Runs an asyncio program on a virtual clock, so that the examples' Python originals can be
+compared with aio's output without waiting and without depending on the machine's speed: when
+the loop would sleep until its next timer, the clock jumps there instead (as aio's virtual clock
+does). Usage: fast_asyncio.py PROGRAM.py [ARGS...]"""
 import asyncio
 import runpy
 import sys
 
-SCALE = 1000
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__()
+        self._virtual_now = 0.0
+        real_select = self._selector.select
+
+        def select(timeout=None):
+            if timeout is None:  # nothing scheduled: only I/O can wake us
+                return real_select(None)
+            events = real_select(0)
+            if not events and timeout > 0:
+                self._virtual_now += timeout
+            return events
+
+        self._selector.select = select
+
+    def time(self):
+        return self._virtual_now
 
 
-def _scaled(delay):
-    return delay / SCALE if delay else delay
+class VirtualTimePolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return VirtualTimeLoop()
 
 
-_sleep, _wait_for, _wait, _timeout = asyncio.sleep, asyncio.wait_for, asyncio.wait, asyncio.timeout
-
-
-async def _fast_sleep(delay, result=None):
-    return await _sleep(_scaled(delay), result)
-
-
-async def _fast_wait_for(fut, timeout):
-    return await _wait_for(fut, _scaled(timeout))
-
-
-async def _fast_wait(fs, *, timeout=None, return_when=asyncio.ALL_COMPLETED):
-    return await _wait(fs, timeout=_scaled(timeout), return_when=return_when)
-
-
-asyncio.sleep = _fast_sleep
-asyncio.wait_for = _fast_wait_for
-asyncio.wait = _fast_wait
-asyncio.timeout = lambda delay: _timeout(_scaled(delay))
+asyncio.set_event_loop_policy(VirtualTimePolicy())
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
