@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -71,9 +72,10 @@ aio::Task<> tour() {
             co_return;
         }());
     } catch (const aio::ExceptionGroup& eg) {
-        std::printf("5. TaskGroup: \"%s\"; the sibling was cancelled: %s\n",
-                    eg.exceptions().size() == 1 ? "the sensor is unplugged" : eg.what(),
-                    sibling.cancelled() ? "yes" : "no");
+        std::string errors;
+        for (const auto& e : eg.exceptions()) errors += aio::describe(e);
+        std::printf("5. TaskGroup: %zu error (%s); the sibling was cancelled: %s\n",
+                    eg.exceptions().size(), errors.c_str(), sibling.cancelled() ? "yes" : "no");
     }
 
     constexpr int n = 1'000'000;
@@ -89,7 +91,12 @@ aio::Task<> tour() {
 
 }  // namespace
 
+aio::Task<> banner() {
+    std::printf("aio showcase (backend: %s)\n", aio::get_running_loop().backend_name());
+    co_return;
+}
+
 int main() {
-    std::printf("aio showcase (backend: poll)\n");
+    aio::run(banner());
     aio::run(tour());
 }
