@@ -73,7 +73,8 @@ aio::Task<> tour() {
         }());
     } catch (const aio::ExceptionGroup& eg) {
         std::string errors;
-        for (const auto& e : eg.exceptions()) errors += aio::describe(e);
+        for (const auto& e : eg.exceptions())
+            errors += aio::describe(e);
         std::printf("5. TaskGroup: %zu error (%s); the sibling was cancelled: %s\n",
                     eg.exceptions().size(), errors.c_str(), sibling.cancelled() ? "yes" : "no");
     }

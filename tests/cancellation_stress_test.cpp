@@ -29,13 +29,15 @@ aio::Task<int> child(aio::Duration d, int v) {
 
 std::vector<aio::TaskHandle<int>> children(World& w, int n) {
     std::vector<aio::TaskHandle<int>> out;
-    for (int i = 0; i < n; ++i) out.push_back(aio::create_task(child(w.some_time(), i)));
+    for (int i = 0; i < n; ++i)
+        out.push_back(aio::create_task(child(w.some_time(), i)));
     return out;
 }
 
 // Cancels what is left and waits for it, so no child outlives the step that made it.
 aio::Task<> reap(std::vector<aio::TaskHandle<int>> hs) {
-    for (auto& h : hs) h.cancel();
+    for (auto& h : hs)
+        h.cancel();
     for (auto& h : hs) {
         try {
             co_await h;
@@ -112,7 +114,8 @@ aio::Task<> one_step(World& w) {
             auto hs = children(w, 3);
             std::exception_ptr error;
             try {
-                for (auto next : aio::as_completed(hs)) co_await next;
+                for (auto next : aio::as_completed(hs))
+                    co_await next;
             } catch (const aio::CancelledError&) {
                 error = std::current_exception();
             }
@@ -149,15 +152,18 @@ void run_world(unsigned seed) {
     auto main = [](unsigned seed) -> aio::Task<> {
         World w(seed);
         std::vector<aio::TaskHandle<int>> workers;
-        for (int i = 0; i < 200; ++i) workers.push_back(aio::create_task(worker(w, 20)));
+        for (int i = 0; i < 200; ++i)
+            workers.push_back(aio::create_task(worker(w, 20)));
         auto c = aio::create_task(chaos(w, workers));
         auto all = aio::gather(aio::return_exceptions, workers);
         auto outcomes = co_await all;
         co_await c;
         int cancelled = 0;
         for (auto& o : outcomes) {
-            if (o.cancelled()) ++cancelled;
-            else EXPECT_TRUE(o.has_value()) << aio::describe(o.exception());
+            if (o.cancelled())
+                ++cancelled;
+            else
+                EXPECT_TRUE(o.has_value()) << aio::describe(o.exception());
         }
         EXPECT_EQ(w.finished + w.cancelled, 200);
         EXPECT_EQ(cancelled, w.cancelled);
@@ -172,15 +178,25 @@ void run_world(unsigned seed) {
     };
     std::vector<aio::ExceptionContext> reports;
     aio::EventLoop loop({.virtual_time = true});
-    loop.set_exception_handler([&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c); });
+    loop.set_exception_handler(
+        [&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c); });
     loop.run_until_complete(main(seed));
     EXPECT_TRUE(aio::all_tasks(loop).empty());
-    for (auto& r : reports) ADD_FAILURE() << r.message << " " << r.future << " " << aio::describe(r.exception);
+    for (auto& r : reports)
+        ADD_FAILURE() << r.message << " " << r.future << " " << aio::describe(r.exception);
 }
 
-TEST(CancellationStress, Seed1) { run_world(1); }
-TEST(CancellationStress, Seed2) { run_world(2); }
-TEST(CancellationStress, Seed3) { run_world(3); }
-TEST(CancellationStress, Seed4) { run_world(4); }
+TEST(CancellationStress, Seed1) {
+    run_world(1);
+}
+TEST(CancellationStress, Seed2) {
+    run_world(2);
+}
+TEST(CancellationStress, Seed3) {
+    run_world(3);
+}
+TEST(CancellationStress, Seed4) {
+    run_world(4);
+}
 
 }  // namespace

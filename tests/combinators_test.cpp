@@ -2,21 +2,15 @@
 #include <string>
 #include <vector>
 
-#include "aio/testing.hpp"
+#include "helpers.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-aio::Task<int> after(aio::Duration d, int value) {
-    co_await aio::sleep(d);
-    co_return value;
-}
-
-aio::Task<int> fail_after(aio::Duration d, std::string what) {
-    co_await aio::sleep(d);
-    throw std::runtime_error(what);
-}
+using aio_test::after;
+using aio_test::fail_after;
+using aio_test::Failure;
 
 // Built outside the coroutines: g++ 12 miscompiles initializer lists inside a coroutine body.
 std::vector<aio::TaskHandle<int>> start_all(std::vector<aio::Task<int>> tasks) {

@@ -2,25 +2,15 @@
 #include <string>
 #include <vector>
 
-#include "aio/testing.hpp"
+#include "helpers.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-aio::Task<int> after(aio::Duration d, int value) {
-    co_await aio::sleep(d);
-    co_return value;
-}
-
-struct Failure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-aio::Task<int> fail_after(aio::Duration d, std::string what) {
-    co_await aio::sleep(d);
-    throw Failure(what);
-}
+using aio_test::after;
+using aio_test::fail_after;
+using aio_test::Failure;
 
 AIO_TEST(TaskGroup, WaitsForEveryTask) {
     aio::TaskGroup tg;

@@ -2,16 +2,15 @@
 #include <string>
 #include <vector>
 
-#include "aio/testing.hpp"
+#include "helpers.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-aio::Task<int> after(aio::Duration d, int value) {
-    co_await aio::sleep(d);
-    co_return value;
-}
+using aio_test::after;
+using aio_test::fail_after;
+using aio_test::Failure;
 
 AIO_TEST(Timeout, ExpiresIntoTimeoutError) {
     auto& loop = aio::get_running_loop();
