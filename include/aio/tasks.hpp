@@ -61,11 +61,15 @@ TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
     check_open();
     if (!coro.valid()) throw InvalidStateError("create_task: empty (moved-from) Task");
     auto h = coro.release();
-    if (h.done() || h.promise().continuation) {
-        coro = Task<T>(h);  // give it back so it is destroyed only once
-        throw InvalidStateError("create_task: the Task was already started");
+    detail::TaskState<T>* state;
+    try {
+        if (h.done() || h.promise().continuation)
+            throw InvalidStateError("create_task: the Task was already started");
+        state = new detail::TaskState<T>(this, h, std::move(options.name));
+    } catch (...) {
+        coro = Task<T>(h);  // the frame is still coro's to destroy
+        throw;
     }
-    auto* state = new detail::TaskState<T>(this, h, std::move(options.name));
     TaskHandle<T> handle(state);
     state->start(options.eager);
     return handle;
