@@ -97,10 +97,7 @@ const char* EventLoop::backend_name() const noexcept {
     return backend_ ? backend_->name() : "closed";
 }
 
-EventLoop& get_running_loop() {
-    if (!detail::running_loop) throw RuntimeError("no running event loop");
-    return *detail::running_loop;
-}
+void detail::throw_no_running_loop() { throw RuntimeError("no running event loop"); }
 
 void EventLoop::run_forever() {
     check_open();

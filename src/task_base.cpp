@@ -6,13 +6,13 @@
 
 namespace aio::detail {
 
-TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
+TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name)
     : FutureBase(loop),
       Runnable(&run_step),
       root_(root),
       resume_at_(root),
       id_(static_cast<std::uint32_t>(loop->next_task_id())) {
-    if (!name.empty()) extras().name = std::move(name);
+    if (name) extras().name = std::move(*name);  // first: if this throws, nothing is registered
     loop->tasks().insert(this);
     retain();  // the loop's reference, until the task is done
 }

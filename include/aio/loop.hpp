@@ -166,7 +166,7 @@ class EventLoop {
     TaskHandle<T> create_task(Task<T> coro, TaskOptions options);
     template <class T>
     TaskHandle<T> create_task(Task<T> coro) {
-        return create_task(std::move(coro), TaskOptions{});
+        return spawn(std::move(coro), nullptr, false);
     }
 
     // loop.create_future().
@@ -215,6 +215,8 @@ class EventLoop {
   private:
     friend class detail::TaskBase;
 
+    template <class T>
+    TaskHandle<T> spawn(Task<T> coro, std::string* name, bool eager);
     template <class F>
     detail::CallbackNode* make_callback(F&& f) {
         check_open();
@@ -248,7 +250,14 @@ class EventLoop {
     std::atomic<bool> threadsafe_pending_{false};
 };
 
+namespace detail {
+[[noreturn]] void throw_no_running_loop();
+}
+
 // asyncio.get_running_loop(): throws RuntimeError("no running event loop") outside a loop.
-EventLoop& get_running_loop();
+inline EventLoop& get_running_loop() {
+    if (EventLoop* loop = detail::running_loop) return *loop;
+    detail::throw_no_running_loop();
+}
 
 }  // namespace aio

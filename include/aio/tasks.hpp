@@ -18,8 +18,8 @@ namespace detail {
 template <class T>
 class TaskState final : public TaskBase, public PoolAllocated {
   public:
-    TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string name)
-        : TaskBase(loop, root, std::move(name)) {}
+    TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string* name)
+        : TaskBase(loop, root, name) {}
     [[no_unique_address]] ValueSlot<T> slot;
 
   private:
@@ -57,7 +57,7 @@ class TaskHandle : public detail::FutureApi<T, detail::TaskState<T>, TaskHandle<
 };
 
 template <class T>
-TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
+TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager) {
     check_open();
     if (!coro.valid()) throw InvalidStateError("create_task: empty (moved-from) Task");
     auto h = coro.release();
@@ -65,14 +65,19 @@ TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
     try {
         if (h.done() || h.promise().continuation)
             throw InvalidStateError("create_task: the Task was already started");
-        state = new detail::TaskState<T>(this, h, std::move(options.name));
+        state = new detail::TaskState<T>(this, h, name);
     } catch (...) {
         coro = Task<T>(h);  // the frame is still coro's to destroy
         throw;
     }
     TaskHandle<T> handle(state);
-    state->start(options.eager);
+    state->start(eager);
     return handle;
+}
+
+template <class T>
+TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
+    return spawn(std::move(coro), options.name.empty() ? nullptr : &options.name, options.eager);
 }
 
 // asyncio.create_task(coro, name=...): schedules coro on the running loop. (Overloads rather
@@ -80,7 +85,7 @@ TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
 // co_await expression, and `co_await aio::create_task(f())` is a common line.)
 template <class T>
 TaskHandle<T> create_task(Task<T> coro) {
-    return get_running_loop().create_task(std::move(coro), TaskOptions{});
+    return get_running_loop().create_task(std::move(coro));
 }
 template <class T>
 TaskHandle<T> create_task(Task<T> coro, TaskOptions options) {

@@ -14,7 +14,8 @@ namespace aio::detail {
 
 class TaskBase : public FutureBase, public Runnable {
   public:
-    TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name);
+    // `name`: taken if not null (most tasks have none, and pay nothing for it).
+    TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name);
     ~TaskBase() override;
 
     // asyncio Task.cancel(msg): requests cancellation; false if the task is done.
