@@ -152,6 +152,12 @@ void EventLoop::poll_backend() {
     else if (!timers_.empty())
         timeout = std::max(Duration::zero(), timers_.top()->when - time());
 
+    if (virtual_time_ && timeout == Duration::max() && !backend_->has_pending_io() &&
+        !threadsafe_pending_.load(std::memory_order_acquire)) {
+        // On virtual time nothing but a timer or I/O can make progress: with neither, every task
+        // waits for another forever. Say so instead of hanging (what a test wants to see).
+        throw RuntimeError("deadlock: every task is waiting and no timer or I/O can wake one");
+    }
     if (virtual_time_ && timeout > Duration::zero() && !timers_.empty() &&
         !backend_->has_pending_io()) {
         backend_->wait(Duration::zero());

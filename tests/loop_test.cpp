@@ -247,3 +247,13 @@ AIO_TEST(Loop, VirtualClockJumpsToTheNextTimer) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Loop, VirtualTimeReportsADeadlockInsteadOfHanging) {
+    auto main = []() -> aio::Task<> {
+        aio::Future<int> never;
+        co_await never;
+    };
+    EXPECT_THROW(aio::testing::run_virtual(main()), aio::RuntimeError);
+}
+}  // namespace

@@ -11,3 +11,6 @@
 #include "aio/tasks.hpp"
 #include "aio/time.hpp"
 #include "aio/timeouts.hpp"
+#include "aio/locks.hpp"
+#include "aio/queues.hpp"
+#include "aio/generators.hpp"
