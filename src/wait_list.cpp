@@ -46,6 +46,12 @@ bool WaitList::wake_first(bool pop) noexcept {
     return false;
 }
 
+bool WaitList::wake_head() noexcept {
+    if (!head_ || head_->state_ != Waiter::State::waiting) return false;
+    head_->wake();
+    return true;
+}
+
 std::size_t WaitList::wake(std::size_t n) noexcept {
     std::size_t count = 0;
     for (Waiter* w = head_; w && count < n; w = w->next_) {

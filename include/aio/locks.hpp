@@ -51,7 +51,7 @@ public:
     Statistics statistics() const noexcept { return {waiters_.live(), locked_}; }
 
 private:
-    void wake_up_first() noexcept { waiters_.wake_first(false); }
+    void wake_up_first() noexcept { waiters_.wake_head(); }
     detail::WaitList waiters_;
     bool locked_ = false;
 };
@@ -61,8 +61,9 @@ public:
     explicit Guard(Lock& lock) noexcept : lock_(&lock) {}
     Guard(Guard&& o) noexcept : lock_(std::exchange(o.lock_, nullptr)) {}
     Guard& operator=(Guard&&) = delete;
+    // Releases the lock, unless it was released by hand meanwhile (a destructor cannot throw).
     ~Guard() {
-        if (lock_) lock_->release();
+        if (lock_ && lock_->locked()) lock_->release();
     }
 
 private:

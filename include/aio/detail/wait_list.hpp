@@ -31,6 +31,9 @@ public:
     // Wakes the first waiter still waiting. With `pop`, that waiter and the cancelled ones before
     // it leave the list (asyncio's queues popleft); without, they stay until they run (locks).
     bool wake_first(bool pop) noexcept;
+    // Wakes the waiter at the head of the list if it is still waiting; a head already woken or
+    // cancelled will pass the turn on itself when it runs (asyncio's Lock._wake_up_first).
+    bool wake_head() noexcept;
     // Wakes up to n waiters still waiting, in order; returns how many.
     std::size_t wake(std::size_t n) noexcept;
     // Wakes every waiter still waiting and empties the list.
