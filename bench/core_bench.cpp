@@ -5,6 +5,7 @@
 //   core_bench spawn_all N  create N tasks, then await them all           -> ns per task
 //   core_bench sleepers N   N tasks sleeping at once                      -> bytes per task
 //   core_bench timers N     N call_later, then N cancel                   -> ns per pair
+//   core_bench pingpong N   two tasks, two Queue(1)s, N round trips       -> ns per round trip
 #include <aio/aio.hpp>
 
 #include <chrono>
@@ -108,11 +109,29 @@ aio::Task<> timers(long n) {
     co_return;
 }
 
+aio::Task<> pong(aio::Queue<long>& in, aio::Queue<long>& out, long n) {
+    for (long i = 0; i < n; ++i) co_await out.put(co_await in.get() + 1);
+}
+
+aio::Task<> pingpong(long n) {
+    aio::Queue<long> there(1), back(1);
+    auto other = aio::create_task(pong(there, back, n));
+    const double t0 = now_ns();
+    long value = 0;
+    for (long i = 0; i < n; ++i) {
+        co_await there.put(value);
+        value = co_await back.get();
+    }
+    const double t1 = now_ns();
+    co_await other;
+    std::printf("pingpong n=%ld ns_per_round_trip=%.1f check=%ld\n", n, (t1 - t0) / n, value);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: core_bench spawn|spawn_all|sleepers|timers [N]\n");
+        std::fprintf(stderr, "usage: core_bench spawn|spawn_all|sleepers|timers|pingpong [N]\n");
         return 2;
     }
     const std::string mode = argv[1];
@@ -125,6 +144,8 @@ int main(int argc, char** argv) {
         aio::run(sleepers(n));
     else if (mode == "timers")
         aio::run(timers(n));
+    else if (mode == "pingpong")
+        aio::run(pingpong(n));
     else {
         std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
         return 2;

@@ -58,6 +58,10 @@ template <class T>
 Future<T> ensure_future(const Future<T>& f) {
     return f;
 }
+template <TaskConvertible A>
+auto ensure_future(A&& awaitable) {
+    return create_task(std::move(awaitable).as_task());
+}
 template <class X>
 using future_of = decltype(ensure_future(std::declval<X>()));
 template <class X>

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -140,21 +141,8 @@ public:
     }
 
     // Waits for a free slot if the queue is full. QueueShutDown once shut down.
-    Task<> put(T item) {
-        while (full()) {
-            check_not_shut_down();
-            WaitList::Waiter w(putters_);
-            try {
-                co_await w;
-            } catch (const CancelledError&) {
-                // Woken for a free slot but cancelled: the slot goes to the next putter.
-                if (!full() && w.woken()) putters_.wake_first(true);
-                throw;
-            }
-            check_not_shut_down();
-        }
-        put_nowait(std::move(item));
-    }
+    // (co_await q.put(x): a PutAwaiter, which takes the slot at once when one is free.)
+    auto put(T item) { return PutAwaiter(*this, std::move(item)); }
 
     // QueueFull if full, QueueShutDown once shut down.
     void put_nowait(T item) {
@@ -165,20 +153,8 @@ public:
     }
 
     // Waits for an item if the queue is empty. QueueShutDown once shut down and empty.
-    Task<T> get() {
-        while (empty()) {
-            check_not_shut_down();
-            WaitList::Waiter w(getters_);
-            try {
-                co_await w;
-            } catch (const CancelledError&) {
-                // Woken for an item but cancelled: the item goes to the next getter.
-                if (!empty() && w.woken()) getters_.wake_first(true);
-                throw;
-            }
-        }
-        co_return get_nowait();
-    }
+    // (co_await q.get(): a GetAwaiter, which takes an item at once when there is one.)
+    auto get() { return GetAwaiter(*this); }
 
     // QueueEmpty if empty (QueueShutDown if also shut down).
     T get_nowait() {
@@ -206,6 +182,94 @@ public:
     }
 
 private:
+    // The awaiting side of put()/get(). When the operation can complete at once (and the task
+    // has coop budget left) it does, with no coroutine frame; otherwise it runs the waiting
+    // coroutine (put_slow/get_slow), which follows asyncio's loop exactly.
+    class PutAwaiter {
+    public:
+        PutAwaiter(BasicQueue& q, T item) : q_(q), item_(std::move(item)) {}
+        bool await_ready() {
+            if (q_.full() || q_.shutdown_ || !spend_budget()) return false;
+            q_.put_nowait(std::move(item_));
+            return true;
+        }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+            slow_ = q_.put_slow(std::move(item_));
+            return slow_.operator co_await().await_suspend(h);
+        }
+        void await_resume() {
+            if (slow_.valid()) slow_.operator co_await().await_resume();
+        }
+        // For create_task(q.put(x)) and gather(): the operation as a coroutine.
+        Task<> as_task() && { return q_.put_slow(std::move(item_)); }
+
+    private:
+        BasicQueue& q_;
+        T item_;
+        Task<> slow_;
+    };
+
+    class GetAwaiter {
+    public:
+        explicit GetAwaiter(BasicQueue& q) noexcept : q_(q) {}
+        bool await_ready() {
+            if (q_.empty() || !spend_budget()) return false;
+            item_.emplace(q_.get_nowait());
+            return true;
+        }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+            slow_ = q_.get_slow();
+            return slow_.operator co_await().await_suspend(h);
+        }
+        T await_resume() {
+            if (item_) return std::move(*item_);
+            return slow_.operator co_await().await_resume();
+        }
+        // For create_task(q.get()) and gather(): the operation as a coroutine.
+        Task<T> as_task() && { return q_.get_slow(); }
+
+    private:
+        BasicQueue& q_;
+        std::optional<T> item_;
+        Task<T> slow_;
+    };
+
+    static bool spend_budget() noexcept {
+        EventLoop* loop = running_loop;
+        return !loop || loop->spend_budget();
+    }
+
+    Task<> put_slow(T item) {
+        while (full()) {
+            check_not_shut_down();
+            WaitList::Waiter w(putters_);
+            try {
+                co_await w;
+            } catch (const CancelledError&) {
+                // Woken for a free slot but cancelled: the slot goes to the next putter.
+                if (!full() && w.woken()) putters_.wake_first(true);
+                throw;
+            }
+            check_not_shut_down();
+        }
+        put_nowait(std::move(item));
+    }
+
+    Task<T> get_slow() {
+        while (empty()) {
+            check_not_shut_down();
+            WaitList::Waiter w(getters_);
+            try {
+                co_await w;
+            } catch (const CancelledError&) {
+                // Woken for an item but cancelled: the item goes to the next getter.
+                if (!empty() && w.woken()) getters_.wake_first(true);
+                throw;
+            }
+        }
+        co_return get_nowait();
+    }
+
     Storage items_;
 };
 

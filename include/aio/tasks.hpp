@@ -91,6 +91,20 @@ template <class T>
 TaskHandle<T> create_task(Task<T> coro, TaskOptions options) {
     return get_running_loop().create_task(std::move(coro), std::move(options));
 }
+// An awaitable that can also run as a task of its own (Queue::get(), Queue::put()).
+template <class A>
+concept TaskConvertible = requires(A a) {
+    { std::move(a).as_task() };
+};
+template <TaskConvertible A>
+auto create_task(A awaitable) {
+    return create_task(std::move(awaitable).as_task());
+}
+template <TaskConvertible A>
+auto create_task(A awaitable, TaskOptions options) {
+    return create_task(std::move(awaitable).as_task(), std::move(options));
+}
+
 template <class T>
 TaskHandle<T> create_task(Task<T> coro, std::string name) {
     return create_task(std::move(coro), TaskOptions{std::move(name), false});
