@@ -1,5 +1,5 @@
 """The core benchmarks of bench/core_bench.cpp, written for asyncio, to run side by side.
-Usage: asyncio_core.py spawn|spawn_all|sleepers|timers N  (prints the same line format)."""
+Usage: asyncio_core.py spawn|spawn_all|sleepers|timers|pingpong N  (prints the same line format)."""
 import asyncio
 import sys
 import time
@@ -70,6 +70,24 @@ async def timers(n):
         loop.call_later(1, lambda: None).cancel()
     t3 = time.perf_counter_ns()
     print(f"timers n={n} ns_per_pair_batch={(t1 - t0) / n:.1f} ns_per_pair_single={(t3 - t2) / n:.1f}")
+
+
+async def pingpong(n):
+    there, back = asyncio.Queue(1), asyncio.Queue(1)
+
+    async def pong():
+        for _ in range(n):
+            await back.put(await there.get() + 1)
+
+    other = asyncio.create_task(pong())
+    t0 = time.perf_counter_ns()
+    value = 0
+    for _ in range(n):
+        await there.put(value)
+        value = await back.get()
+    t1 = time.perf_counter_ns()
+    await other
+    print(f"pingpong n={n} ns_per_round_trip={(t1 - t0) / n:.1f} check={value}")
 
 
 mode, n = sys.argv[1], int(sys.argv[2])
