@@ -46,6 +46,20 @@ aio::Task<> reap(std::vector<aio::TaskHandle<int>> hs) {
     }
 }
 
+// Runs body; then, however it ended, cancels and reaps the children; then rethrows body's
+// cancellation, if that is how it ended.
+aio::Task<> then_reap(aio::Task<> body, std::vector<aio::TaskHandle<int>> hs) {
+    std::exception_ptr error;
+    try {
+        co_await std::move(body);
+    } catch (const aio::CancelledError&) {
+        error = std::current_exception();
+    }
+    auto r = reap(hs);
+    co_await std::move(r);
+    if (error) std::rethrow_exception(error);
+}
+
 aio::Task<> one_step(World& w) {
     switch (w.pick(9)) {
         case 0:
@@ -63,16 +77,11 @@ aio::Task<> one_step(World& w) {
         }
         case 3: {
             auto hs = children(w, 3);
-            std::exception_ptr error;
-            try {
-                auto r = co_await aio::wait(hs, aio::FIRST_COMPLETED, w.some_time());
-                (void)r;
-            } catch (const aio::CancelledError&) {
-                error = std::current_exception();
-            }
-            auto r = reap(hs);
-            co_await std::move(r);
-            if (error) std::rethrow_exception(error);
+            auto body = [](std::vector<aio::TaskHandle<int>> hs, aio::Duration t) -> aio::Task<> {
+                co_await aio::wait(std::move(hs), aio::FIRST_COMPLETED, t);
+            };
+            auto step = then_reap(body(hs, w.some_time()), hs);
+            co_await std::move(step);
             break;
         }
         case 4: {
@@ -112,16 +121,11 @@ aio::Task<> one_step(World& w) {
         }
         case 8: {
             auto hs = children(w, 3);
-            std::exception_ptr error;
-            try {
-                for (auto next : aio::as_completed(hs))
-                    co_await next;
-            } catch (const aio::CancelledError&) {
-                error = std::current_exception();
-            }
-            auto r = reap(hs);
-            co_await std::move(r);
-            if (error) std::rethrow_exception(error);
+            auto body = [](std::vector<aio::TaskHandle<int>> hs) -> aio::Task<> {
+                for (auto next : aio::as_completed(std::move(hs))) co_await next;
+            };
+            auto step = then_reap(body(hs), hs);
+            co_await std::move(step);
             break;
         }
     }
