@@ -110,7 +110,8 @@ aio::Task<> timers(long n) {
 }
 
 aio::Task<> pong(aio::Queue<long>& in, aio::Queue<long>& out, long n) {
-    for (long i = 0; i < n; ++i) co_await out.put(co_await in.get() + 1);
+    for (long i = 0; i < n; ++i)
+        co_await out.put(co_await in.get() + 1);
 }
 
 aio::Task<> pingpong(long n) {

@@ -9,7 +9,8 @@
 #include <vector>
 
 aio::Generator<long> count_up_to(long maxnum) {
-    for (long n = 0; n < maxnum; ++n) co_yield n;
+    for (long n = 0; n < maxnum; ++n)
+        co_yield n;
 }
 
 aio::Generator<long> fib(long maxnum) {
@@ -23,7 +24,8 @@ aio::Generator<long> fib(long maxnum) {
 }
 
 aio::Generator<long> squares(long maxnum) {
-    for (long n = 0; n < maxnum; ++n) co_yield n * n;
+    for (long n = 0; n < maxnum; ++n)
+        co_yield n* n;
 }
 
 struct Named {

@@ -40,4 +40,6 @@ aio::Task<> amain() {
     consumers.cancel();  // all done: tell the consumers to stop
 }
 
-int main() { aio::run(amain()); }
+int main() {
+    aio::run(amain());
+}

@@ -159,7 +159,8 @@ Task<std::size_t> Barrier::wait() {
 }
 
 Task<> Barrier::block() {
-    co_await cond_.wait_for([this] { return state_ != State::draining && state_ != State::resetting; });
+    co_await cond_.wait_for(
+        [this] { return state_ != State::draining && state_ != State::resetting; });
     if (state_ == State::broken) throw BrokenBarrierError("Barrier aborted");
 }
 

@@ -97,7 +97,9 @@ const char* EventLoop::backend_name() const noexcept {
     return backend_ ? backend_->name() : "closed";
 }
 
-void detail::throw_no_running_loop() { throw RuntimeError("no running event loop"); }
+void detail::throw_no_running_loop() {
+    throw RuntimeError("no running event loop");
+}
 
 void EventLoop::run_forever() {
     check_open();

@@ -14,8 +14,10 @@ WaitList::~WaitList() {
 void WaitList::append(Waiter* w) noexcept {
     w->prev_ = tail_;
     w->next_ = nullptr;
-    if (tail_) tail_->next_ = w;
-    else head_ = w;
+    if (tail_)
+        tail_->next_ = w;
+    else
+        head_ = w;
     tail_ = w;
     w->linked_ = true;
     ++size_;
@@ -23,15 +25,21 @@ void WaitList::append(Waiter* w) noexcept {
 }
 
 void WaitList::unlink(Waiter* w) noexcept {
-    if (w->prev_) w->prev_->next_ = w->next_;
-    else head_ = w->next_;
-    if (w->next_) w->next_->prev_ = w->prev_;
-    else tail_ = w->prev_;
+    if (w->prev_)
+        w->prev_->next_ = w->next_;
+    else
+        head_ = w->next_;
+    if (w->next_)
+        w->next_->prev_ = w->prev_;
+    else
+        tail_ = w->prev_;
     w->prev_ = w->next_ = nullptr;
     w->linked_ = false;
     --size_;
-    if (w->state_ == Waiter::State::waiting) --waiting_;
-    else if (w->state_ == Waiter::State::woken) --woken_;
+    if (w->state_ == Waiter::State::waiting)
+        --waiting_;
+    else if (w->state_ == Waiter::State::woken)
+        --woken_;
 }
 
 bool WaitList::wake_first(bool pop) noexcept {

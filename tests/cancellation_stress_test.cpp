@@ -122,7 +122,8 @@ aio::Task<> one_step(World& w) {
         case 8: {
             auto hs = children(w, 3);
             auto body = [](std::vector<aio::TaskHandle<int>> hs) -> aio::Task<> {
-                for (auto next : aio::as_completed(std::move(hs))) co_await next;
+                for (auto next : aio::as_completed(std::move(hs)))
+                    co_await next;
             };
             auto step = then_reap(body(hs), hs);
             co_await std::move(step);

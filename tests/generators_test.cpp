@@ -13,13 +13,15 @@ aio::Generator<int> count(int n, int* cleaned) {
         int* flag;
         ~Cleanup() { ++*flag; }
     } cleanup{cleaned};
-    for (int i = 0; i < n; ++i) co_yield i;
+    for (int i = 0; i < n; ++i)
+        co_yield i;
 }
 
 TEST(Generator, RangeForAndLaziness) {
     int cleaned = 0;
     std::vector<int> out;
-    for (int v : count(4, &cleaned)) out.push_back(v);
+    for (int v : count(4, &cleaned))
+        out.push_back(v);
     EXPECT_EQ(out, (std::vector<int>{0, 1, 2, 3}));
     EXPECT_EQ(cleaned, 1);
 }
@@ -56,7 +58,8 @@ AIO_TEST(AsyncGenerator, AsyncFor) {
     const auto start = loop.time();
     std::vector<int> out;
     auto gen = ticks(3, 1s);
-    while (auto v = co_await gen.next()) out.push_back(*v);
+    while (auto v = co_await gen.next())
+        out.push_back(*v);
     EXPECT_EQ(out, (std::vector<int>{0, 1, 2}));
     EXPECT_EQ(loop.time() - start, 3s);
     EXPECT_FALSE(co_await gen.next());  // exhausted stays exhausted
@@ -113,10 +116,12 @@ AIO_TEST(AsyncGenerator, EarlyStopRunsCleanup) {
 
 AIO_TEST(AsyncGenerator, ManyImmediateValuesDoNotGrowTheStack) {
     auto gen = []() -> aio::AsyncGenerator<long> {
-        for (long i = 0; i < 1'000'000; ++i) co_yield i;
+        for (long i = 0; i < 1'000'000; ++i)
+            co_yield i;
     }();
     long sum = 0;
-    while (auto v = co_await gen.next()) sum += *v;
+    while (auto v = co_await gen.next())
+        sum += *v;
     EXPECT_EQ(sum, 999'999L * 1'000'000L / 2);
 }
 

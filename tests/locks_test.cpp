@@ -41,7 +41,8 @@ AIO_TEST(Event, CancelledWaiterLeavesNoTrace) {
     ev.set();
 }
 
-aio::Task<> hold(aio::Lock& lock, std::vector<std::string>& log, std::string name, aio::Duration d) {
+aio::Task<> hold(aio::Lock& lock, std::vector<std::string>& log, std::string name,
+                 aio::Duration d) {
     co_await lock.acquire();
     log.push_back(name + " in");
     co_await aio::sleep(d);
@@ -86,7 +87,8 @@ AIO_TEST(Lock, NewcomerDoesNotJumpTheQueue) {
     lock.release();
     auto newcomer = aio::create_task(hold(lock, log, "newcomer", 0s));
     co_await aio::gather(waiter, newcomer);
-    EXPECT_EQ(log, (std::vector<std::string>{"waiter in", "waiter out", "newcomer in", "newcomer out"}));
+    EXPECT_EQ(log,
+              (std::vector<std::string>{"waiter in", "waiter out", "newcomer in", "newcomer out"}));
 }
 
 AIO_TEST(Lock, WokenThenCancelledPassesTheLockOn) {
@@ -115,7 +117,8 @@ AIO_TEST(Semaphore, LimitsConcurrency) {
         sem.release();
     };
     std::vector<aio::Task<>> tasks;
-    for (int i = 0; i < 10; ++i) tasks.push_back(worker(sem, inside, most));
+    for (int i = 0; i < 10; ++i)
+        tasks.push_back(worker(sem, inside, most));
     auto& loop = aio::get_running_loop();
     const auto start = loop.time();
     co_await aio::gather(std::move(tasks));
@@ -137,7 +140,9 @@ AIO_TEST(Semaphore, WokenThenCancelledGivesThePermitBack) {
     EXPECT_EQ(sem.statistics().waiters, 0u);
 }
 
-TEST(Semaphore, NegativeValueIsRefused) { EXPECT_THROW(aio::Semaphore(-1), std::invalid_argument); }
+TEST(Semaphore, NegativeValueIsRefused) {
+    EXPECT_THROW(aio::Semaphore(-1), std::invalid_argument);
+}
 
 AIO_TEST(BoundedSemaphore, ReleasePastTheBoundThrows) {
     aio::BoundedSemaphore sem(1);
@@ -156,7 +161,8 @@ AIO_TEST(Condition, NotifyWakesWaitersInOrder) {
         woke.push_back(i);
     };
     std::vector<aio::TaskHandle<>> ts;
-    for (int i = 0; i < 3; ++i) ts.push_back(aio::create_task(waiter(cond, woke, i)));
+    for (int i = 0; i < 3; ++i)
+        ts.push_back(aio::create_task(waiter(cond, woke, i)));
     co_await aio::sleep(1s);
     {
         auto held = co_await cond.scoped();
@@ -223,20 +229,23 @@ AIO_TEST(Condition, NotifiedThenCancelledPassesTheNotificationOn) {
 AIO_TEST(Barrier, ReleasesWhenAllArrive) {
     aio::Barrier barrier(3);
     std::vector<std::size_t> indexes;
-    auto party = [](aio::Barrier& b, std::vector<std::size_t>& out, aio::Duration d) -> aio::Task<> {
+    auto party = [](aio::Barrier& b, std::vector<std::size_t>& out,
+                    aio::Duration d) -> aio::Task<> {
         co_await aio::sleep(d);
         out.push_back(co_await b.wait());
     };
     auto& loop = aio::get_running_loop();
     const auto start = loop.time();
-    co_await aio::gather(party(barrier, indexes, 1s), party(barrier, indexes, 3s), party(barrier, indexes, 2s));
+    co_await aio::gather(party(barrier, indexes, 1s), party(barrier, indexes, 3s),
+                         party(barrier, indexes, 2s));
     EXPECT_EQ(loop.time() - start, 3s);
     std::sort(indexes.begin(), indexes.end());
     EXPECT_EQ(indexes, (std::vector<std::size_t>{0, 1, 2}));
     EXPECT_EQ(barrier.n_waiting(), 0u);
     // Reusable: a second round works the same.
     indexes.clear();
-    co_await aio::gather(party(barrier, indexes, 0s), party(barrier, indexes, 0s), party(barrier, indexes, 1s));
+    co_await aio::gather(party(barrier, indexes, 0s), party(barrier, indexes, 0s),
+                         party(barrier, indexes, 1s));
     EXPECT_EQ(indexes.size(), 3u);
 }
 
@@ -262,6 +271,8 @@ AIO_TEST(Barrier, ResetBreaksCurrentWaitersOnly) {
     EXPECT_EQ(i + j, 1u);
 }
 
-TEST(Barrier, ZeroPartiesIsRefused) { EXPECT_THROW(aio::Barrier(0), std::invalid_argument); }
+TEST(Barrier, ZeroPartiesIsRefused) {
+    EXPECT_THROW(aio::Barrier(0), std::invalid_argument);
+}
 
 }  // namespace

@@ -43,23 +43,25 @@ aio::Task<> queue_world(unsigned seed) {
     std::set<int> put_ok, got;
     std::vector<aio::TaskHandle<>> producers, consumers, all;
     for (int p = 0; p < 10; ++p) {
-        producers.push_back(aio::create_task([](aio::Queue<int>& q, Chaos& c, std::set<int>& ok, int p) -> aio::Task<> {
-            for (int i = 0; i < 30; ++i) {
-                const int item = p * 1000 + i;
-                co_await q.put(item);  // returns only once the item is in the queue
-                ok.insert(item);
-                co_await aio::sleep(c.some_time(5));
-            }
-        }(q, chaos, put_ok, p)));
+        producers.push_back(aio::create_task(
+            [](aio::Queue<int>& q, Chaos& c, std::set<int>& ok, int p) -> aio::Task<> {
+                for (int i = 0; i < 30; ++i) {
+                    const int item = p * 1000 + i;
+                    co_await q.put(item);  // returns only once the item is in the queue
+                    ok.insert(item);
+                    co_await aio::sleep(c.some_time(5));
+                }
+            }(q, chaos, put_ok, p)));
     }
     for (int c = 0; c < 10; ++c) {
-        consumers.push_back(aio::create_task([](aio::Queue<int>& q, Chaos& c, std::set<int>& got) -> aio::Task<> {
-            while (true) {
-                const int item = co_await q.get();
-                EXPECT_TRUE(got.insert(item).second) << "item " << item << " delivered twice";
-                co_await aio::sleep(c.some_time(5));
-            }
-        }(q, chaos, got)));
+        consumers.push_back(
+            aio::create_task([](aio::Queue<int>& q, Chaos& c, std::set<int>& got) -> aio::Task<> {
+                while (true) {
+                    const int item = co_await q.get();
+                    EXPECT_TRUE(got.insert(item).second) << "item " << item << " delivered twice";
+                    co_await aio::sleep(c.some_time(5));
+                }
+            }(q, chaos, got)));
     }
     all = producers;
     all.insert(all.end(), consumers.begin(), consumers.end());
@@ -67,13 +69,16 @@ aio::Task<> queue_world(unsigned seed) {
     co_await settle(producers);
     co_await aio::sleep(1h);  // quiescence: live consumers drained what they could
     const auto stats = q.statistics();
-    EXPECT_FALSE(stats.size > 0 && stats.getters > 0) << "a getter is stuck next to " << stats.size << " items";
+    EXPECT_FALSE(stats.size > 0 && stats.getters > 0)
+        << "a getter is stuck next to " << stats.size << " items";
     EXPECT_EQ(stats.putters, 0u);
     q.shutdown();  // consumers still alive end with QueueShutDown
-    for (auto& c : consumers) c.cancel();
+    for (auto& c : consumers)
+        c.cancel();
     co_await settle(consumers);
     std::set<int> accounted = got;
-    while (!q.empty()) EXPECT_TRUE(accounted.insert(q.get_nowait()).second);
+    while (!q.empty())
+        EXPECT_TRUE(accounted.insert(q.get_nowait()).second);
     EXPECT_EQ(accounted, put_ok) << "items lost or invented";
     EXPECT_GT(got.size(), 0u);
 }
@@ -84,21 +89,22 @@ aio::Task<> semaphore_world(unsigned seed, long permits) {
     long inside = 0, most = 0;
     std::vector<aio::TaskHandle<>> workers;
     for (int w = 0; w < 30; ++w) {
-        workers.push_back(aio::create_task([](aio::Semaphore& sem, Chaos& c, long& inside, long& most) -> aio::Task<> {
-            for (int i = 0; i < 10; ++i) {
-                co_await sem.acquire();
-                most = std::max(most, ++inside);
-                try {
-                    co_await aio::sleep(c.some_time(5));
-                } catch (const aio::CancelledError&) {
+        workers.push_back(aio::create_task(
+            [](aio::Semaphore& sem, Chaos& c, long& inside, long& most) -> aio::Task<> {
+                for (int i = 0; i < 10; ++i) {
+                    co_await sem.acquire();
+                    most = std::max(most, ++inside);
+                    try {
+                        co_await aio::sleep(c.some_time(5));
+                    } catch (const aio::CancelledError&) {
+                        --inside;
+                        sem.release();
+                        throw;
+                    }
                     --inside;
                     sem.release();
-                    throw;
                 }
-                --inside;
-                sem.release();
-            }
-        }(sem, chaos, inside, most)));
+            }(sem, chaos, inside, most)));
     }
     co_await cancel_randomly(chaos, workers, 60);
     co_await settle(workers);
@@ -114,18 +120,19 @@ aio::Task<> lock_world(unsigned seed) {
     int inside = 0;
     std::vector<aio::TaskHandle<>> workers;
     for (int w = 0; w < 30; ++w) {
-        workers.push_back(aio::create_task([](aio::Lock& lock, Chaos& c, int& inside) -> aio::Task<> {
-            struct Inside {
-                int& n;
-                explicit Inside(int& n) : n(n) { EXPECT_EQ(++n, 1) << "two holders at once"; }
-                ~Inside() { --n; }
-            };
-            for (int i = 0; i < 10; ++i) {
-                auto held = co_await lock.scoped();
-                Inside in(inside);
-                co_await aio::sleep(c.some_time(5));
-            }
-        }(lock, chaos, inside)));
+        workers.push_back(
+            aio::create_task([](aio::Lock& lock, Chaos& c, int& inside) -> aio::Task<> {
+                struct Inside {
+                    int& n;
+                    explicit Inside(int& n) : n(n) { EXPECT_EQ(++n, 1) << "two holders at once"; }
+                    ~Inside() { --n; }
+                };
+                for (int i = 0; i < 10; ++i) {
+                    auto held = co_await lock.scoped();
+                    Inside in(inside);
+                    co_await aio::sleep(c.some_time(5));
+                }
+            }(lock, chaos, inside)));
     }
     co_await cancel_randomly(chaos, workers, 60);
     co_await settle(workers);
@@ -152,7 +159,8 @@ aio::Task<> event_world(unsigned seed) {
     co_await setter;
     co_await settle(waiters);
     int cancelled = 0;
-    for (auto& w : waiters) cancelled += w.cancelled();
+    for (auto& w : waiters)
+        cancelled += w.cancelled();
     EXPECT_EQ(woke + cancelled, 50) << "a waiter never woke";
     EXPECT_EQ(ev.statistics().waiters, 0u);
 }
@@ -163,31 +171,34 @@ aio::Task<> condition_world(unsigned seed) {
     int tokens = 0, taken = 0, produced = 0;
     std::vector<aio::TaskHandle<>> consumers;
     for (int c = 0; c < 20; ++c) {
-        consumers.push_back(aio::create_task([](aio::Condition& cond, int& tokens, int& taken) -> aio::Task<> {
-            while (true) {
-                auto held = co_await cond.scoped();
-                co_await cond.wait_for([&] { return tokens > 0; });
-                --tokens;
-                ++taken;
-            }
-        }(cond, tokens, taken)));
+        consumers.push_back(
+            aio::create_task([](aio::Condition& cond, int& tokens, int& taken) -> aio::Task<> {
+                while (true) {
+                    auto held = co_await cond.scoped();
+                    co_await cond.wait_for([&] { return tokens > 0; });
+                    --tokens;
+                    ++taken;
+                }
+            }(cond, tokens, taken)));
     }
-    auto producer = aio::create_task([](aio::Condition& cond, Chaos& c, int& tokens, int& produced) -> aio::Task<> {
-        for (int i = 0; i < 100; ++i) {
-            co_await aio::sleep(c.some_time(5));
-            auto held = co_await cond.scoped();
-            ++tokens;
-            ++produced;
-            cond.notify(1);
-        }
-    }(cond, chaos, tokens, produced));
+    auto producer = aio::create_task(
+        [](aio::Condition& cond, Chaos& c, int& tokens, int& produced) -> aio::Task<> {
+            for (int i = 0; i < 100; ++i) {
+                co_await aio::sleep(c.some_time(5));
+                auto held = co_await cond.scoped();
+                ++tokens;
+                ++produced;
+                cond.notify(1);
+            }
+        }(cond, chaos, tokens, produced));
     co_await cancel_randomly(chaos, consumers, 15);
     co_await producer;
     co_await aio::sleep(1h);  // quiescence
     EXPECT_FALSE(tokens > 0 && cond.statistics().waiters > 0) << "a notification was lost";
     EXPECT_EQ(taken + tokens, produced);
     EXPECT_FALSE(cond.locked());
-    for (auto& c : consumers) c.cancel();
+    for (auto& c : consumers)
+        c.cancel();
     co_await settle(consumers);
 }
 
@@ -222,22 +233,28 @@ aio::Task<> barrier_world(unsigned seed) {
 }
 
 AIO_TEST(PrimitivesStress, Queue) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await queue_world(seed);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await queue_world(seed);
 }
 AIO_TEST(PrimitivesStress, Semaphore) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await semaphore_world(seed, 3);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await semaphore_world(seed, 3);
 }
 AIO_TEST(PrimitivesStress, Lock) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await lock_world(seed);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await lock_world(seed);
 }
 AIO_TEST(PrimitivesStress, Event) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await event_world(seed);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await event_world(seed);
 }
 AIO_TEST(PrimitivesStress, Condition) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await condition_world(seed);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await condition_world(seed);
 }
 AIO_TEST(PrimitivesStress, Barrier) {
-    for (unsigned seed = 1; seed <= 20; ++seed) co_await barrier_world(seed);
+    for (unsigned seed = 1; seed <= 20; ++seed)
+        co_await barrier_world(seed);
 }
 
 }  // namespace

@@ -13,9 +13,11 @@ AIO_TEST(Queue, FifoOrderAndSizes) {
     aio::Queue<int> q;
     EXPECT_TRUE(q.empty());
     EXPECT_FALSE(q.full());  // unbounded
-    for (int i = 0; i < 5; ++i) co_await q.put(i);
+    for (int i = 0; i < 5; ++i)
+        co_await q.put(i);
     EXPECT_EQ(q.qsize(), 5u);
-    for (int i = 0; i < 5; ++i) EXPECT_EQ(co_await q.get(), i);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(co_await q.get(), i);
     EXPECT_TRUE(q.empty());
 }
 
@@ -57,10 +59,13 @@ AIO_TEST(Queue, PutWaitsForRoom) {
 AIO_TEST(Queue, GettersAreServedInOrder) {
     aio::Queue<int> q;
     std::vector<aio::TaskHandle<int>> getters;
-    for (int i = 0; i < 3; ++i) getters.push_back(aio::create_task(q.get()));
+    for (int i = 0; i < 3; ++i)
+        getters.push_back(aio::create_task(q.get()));
     co_await aio::sleep(0s);
-    for (int i = 0; i < 3; ++i) q.put_nowait(i * 10);
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(co_await getters[i], i * 10);
+    for (int i = 0; i < 3; ++i)
+        q.put_nowait(i * 10);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(co_await getters[i], i * 10);
 }
 
 AIO_TEST(Queue, MoveOnlyItems) {
@@ -72,7 +77,8 @@ AIO_TEST(Queue, MoveOnlyItems) {
 
 AIO_TEST(Queue, TaskDoneAndJoin) {
     aio::Queue<int> q;
-    for (int i = 0; i < 3; ++i) q.put_nowait(i);
+    for (int i = 0; i < 3; ++i)
+        q.put_nowait(i);
     auto worker = [](aio::Queue<int>& q) -> aio::Task<> {
         while (!q.empty()) {
             co_await q.get();
@@ -150,9 +156,11 @@ AIO_TEST(Queue, ImmediateShutdownDropsItemsAndReleasesJoin) {
 
 AIO_TEST(PriorityQueue, SmallestFirst) {
     aio::PriorityQueue<int> q;
-    for (int v : {5, 1, 4, 2, 3}) q.put_nowait(v);
+    for (int v : {5, 1, 4, 2, 3})
+        q.put_nowait(v);
     std::vector<int> out;
-    while (!q.empty()) out.push_back(co_await q.get());
+    while (!q.empty())
+        out.push_back(co_await q.get());
     EXPECT_EQ(out, (std::vector<int>{1, 2, 3, 4, 5}));
     aio::PriorityQueue<std::pair<int, std::string>> tasks;
     tasks.put_nowait({2, "write"});
@@ -162,13 +170,15 @@ AIO_TEST(PriorityQueue, SmallestFirst) {
 
 AIO_TEST(PriorityQueue, CustomCompare) {
     aio::PriorityQueue<int, std::greater<int>> q;  // largest first
-    for (int v : {5, 1, 4}) q.put_nowait(v);
+    for (int v : {5, 1, 4})
+        q.put_nowait(v);
     EXPECT_EQ(co_await q.get(), 5);
 }
 
 AIO_TEST(LifoQueue, LastInFirstOut) {
     aio::LifoQueue<int> q;
-    for (int v : {1, 2, 3}) q.put_nowait(v);
+    for (int v : {1, 2, 3})
+        q.put_nowait(v);
     EXPECT_EQ(co_await q.get(), 3);
     EXPECT_EQ(co_await q.get(), 2);
     EXPECT_EQ(co_await q.get(), 1);

@@ -20,10 +20,15 @@ namespace aio {
 
 template <class T>
 class Generator {
-public:
+    static_assert(!std::is_reference_v<T>,
+                  "Generator<T&> is not supported: yield values or pointers");
+
+  public:
     struct promise_type {
         static void* operator new(std::size_t size) { return detail::pool_allocate(size); }
-        static void operator delete(void* p, std::size_t size) noexcept { detail::pool_deallocate(p, size); }
+        static void operator delete(void* p, std::size_t size) noexcept {
+            detail::pool_deallocate(p, size);
+        }
         Generator get_return_object() noexcept {
             return Generator(std::coroutine_handle<promise_type>::from_promise(*this));
         }
@@ -68,7 +73,7 @@ public:
     }
 
     class iterator {
-    public:
+      public:
         using value_type = T;
         using difference_type = std::ptrdiff_t;
         iterator() = default;
@@ -81,7 +86,7 @@ public:
         void operator++(int) { advance(); }
         bool operator==(std::default_sentinel_t) const noexcept { return !value_; }
 
-    private:
+      private:
         void advance() {
             value_.reset();
             if (auto v = g_->next()) value_.emplace(std::move(*v));
@@ -92,14 +97,17 @@ public:
     iterator begin() { return iterator(this); }
     std::default_sentinel_t end() const noexcept { return {}; }
 
-private:
+  private:
     explicit Generator(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
     std::coroutine_handle<promise_type> h_;
 };
 
 template <class T>
 class AsyncGenerator {
-public:
+    static_assert(!std::is_reference_v<T>,
+                  "AsyncGenerator<T&> is not supported: yield values or pointers");
+
+  public:
     struct promise_type : detail::PromiseBase {
         AsyncGenerator get_return_object() noexcept {
             return AsyncGenerator(std::coroutine_handle<promise_type>::from_promise(*this));
@@ -136,7 +144,8 @@ public:
         std::coroutine_handle<promise_type> h;
         bool await_ready() const {
             if (!h) throw InvalidStateError("next() on an empty (moved-from) AsyncGenerator");
-            if (h.promise().continuation) throw InvalidStateError("next() while another next() is pending");
+            if (h.promise().continuation)
+                throw InvalidStateError("next() while another next() is pending");
             return h.done();
         }
         std::coroutine_handle<> await_suspend(std::coroutine_handle<> consumer) noexcept {
@@ -155,7 +164,7 @@ public:
     // The next value; nullopt once the generator returns. Rethrows what its body threw.
     NextAwaiter next() noexcept { return NextAwaiter{h_}; }
 
-private:
+  private:
     explicit AsyncGenerator(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
     std::coroutine_handle<promise_type> h_;
 };

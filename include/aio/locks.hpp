@@ -15,7 +15,7 @@ namespace aio {
 
 // asyncio.Event: wait() until set().
 class Event {
-public:
+  public:
     bool is_set() const noexcept { return value_; }
     // Wakes every waiter; later wait()s return at once until clear().
     void set() noexcept;
@@ -28,7 +28,7 @@ public:
     };
     Statistics statistics() const noexcept { return {waiters_.live(), value_}; }
 
-private:
+  private:
     detail::WaitList waiters_;
     bool value_ = false;
 };
@@ -36,7 +36,7 @@ private:
 // asyncio.Lock. `co_await lock.acquire(); ... lock.release();`, or scoped:
 // `auto held = co_await lock.scoped();` releases when `held` goes out of scope.
 class Lock {
-public:
+  public:
     class Guard;
     Task<> acquire();
     // RuntimeError if not locked.
@@ -50,14 +50,14 @@ public:
     };
     Statistics statistics() const noexcept { return {waiters_.live(), locked_}; }
 
-private:
+  private:
     void wake_up_first() noexcept { waiters_.wake_head(); }
     detail::WaitList waiters_;
     bool locked_ = false;
 };
 
 class Lock::Guard {
-public:
+  public:
     explicit Guard(Lock& lock) noexcept : lock_(&lock) {}
     Guard(Guard&& o) noexcept : lock_(std::exchange(o.lock_, nullptr)) {}
     Guard& operator=(Guard&&) = delete;
@@ -66,13 +66,13 @@ public:
         if (lock_ && lock_->locked()) lock_->release();
     }
 
-private:
+  private:
     Lock* lock_;
 };
 
 // asyncio.Semaphore: at most `value` holders at once.
 class Semaphore {
-public:
+  public:
     // std::invalid_argument for a negative value.
     explicit Semaphore(long value = 1);
     Task<> acquire();
@@ -87,7 +87,7 @@ public:
     };
     Statistics statistics() const noexcept { return {waiters_.live(), value_}; }
 
-protected:
+  protected:
     bool wake_up_next() noexcept;
     detail::WaitList waiters_;
     long value_;
@@ -96,18 +96,18 @@ protected:
 // asyncio.BoundedSemaphore: releasing more than acquired throws std::invalid_argument
 // (Python's ValueError).
 class BoundedSemaphore : public Semaphore {
-public:
+  public:
     explicit BoundedSemaphore(long value = 1) : Semaphore(value), bound_(value) {}
     void release();
 
-private:
+  private:
     long bound_;
 };
 
 // asyncio.Condition: wait for a notification, with a Lock held around it. Uses its own Lock,
 // or one shared with others.
 class Condition {
-public:
+  public:
     Condition() : own_(std::make_unique<Lock>()), lock_(own_.get()) {}
     explicit Condition(Lock& lock) noexcept : lock_(&lock) {}
 
@@ -139,7 +139,7 @@ public:
     };
     Statistics statistics() const noexcept { return {waiters_.live(), locked()}; }
 
-private:
+  private:
     std::unique_ptr<Lock> own_;
     Lock* lock_;
     detail::WaitList waiters_;
@@ -147,13 +147,13 @@ private:
 
 // asyncio.BrokenBarrierError.
 class BrokenBarrierError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // asyncio.Barrier (3.11): `parties` tasks wait until all have arrived.
 class Barrier {
-public:
+  public:
     // std::invalid_argument unless parties >= 1.
     explicit Barrier(std::size_t parties);
     // Returns this task's arrival index (0 .. parties-1); BrokenBarrierError if the barrier is
@@ -174,7 +174,7 @@ public:
     };
     Statistics statistics() const noexcept { return {parties_, n_waiting(), broken()}; }
 
-private:
+  private:
     enum class State { filling, draining, resetting, broken };
     Task<> block();
     Task<> wait_released();

@@ -20,15 +20,15 @@ namespace aio {
 
 // asyncio.QueueEmpty / QueueFull / QueueShutDown.
 class QueueEmpty : public std::runtime_error {
-public:
+  public:
     QueueEmpty() : std::runtime_error("QueueEmpty") {}
 };
 class QueueFull : public std::runtime_error {
-public:
+  public:
     QueueFull() : std::runtime_error("QueueFull") {}
 };
 class QueueShutDown : public std::runtime_error {
-public:
+  public:
     QueueShutDown() : std::runtime_error("QueueShutDown") {}
 };
 
@@ -36,7 +36,7 @@ namespace detail {
 
 // Everything about a queue but its items: waiters, unfinished-task count, shutdown.
 class QueueCore {
-public:
+  public:
     explicit QueueCore(long maxsize) noexcept : maxsize_(maxsize) { finished_.set(); }
     QueueCore(const QueueCore&) = delete;
     QueueCore& operator=(const QueueCore&) = delete;
@@ -56,8 +56,8 @@ public:
         bool shut_down;
     };
 
-protected:
-    void after_put() noexcept;                    // count the item, wake a getter
+  protected:
+    void after_put() noexcept;  // count the item, wake a getter
     void after_get() noexcept { putters_.wake_first(true); }
     void shut_down(std::size_t dropped) noexcept;  // wake everyone; forget dropped items
     void check_not_shut_down() const {
@@ -75,7 +75,7 @@ protected:
 // FIFO storage (asyncio.Queue).
 template <class T>
 class FifoStorage {
-public:
+  public:
     void push(T item) { items_.push_back(std::move(item)); }
     T pop() {
         T item = std::move(items_.front());
@@ -84,14 +84,14 @@ public:
     }
     std::size_t size() const noexcept { return items_.size(); }
 
-private:
+  private:
     std::deque<T> items_;
 };
 
 // LIFO storage (asyncio.LifoQueue).
 template <class T>
 class LifoStorage {
-public:
+  public:
     void push(T item) { items_.push_back(std::move(item)); }
     T pop() {
         T item = std::move(items_.back());
@@ -100,14 +100,14 @@ public:
     }
     std::size_t size() const noexcept { return items_.size(); }
 
-private:
+  private:
     std::vector<T> items_;
 };
 
 // Heap storage: the smallest item by Compare comes out first (asyncio.PriorityQueue, heapq).
 template <class T, class Compare>
 class HeapStorage {
-public:
+  public:
     void push(T item) {
         items_.push_back(std::move(item));
         std::push_heap(items_.begin(), items_.end(), greater());
@@ -120,7 +120,7 @@ public:
     }
     std::size_t size() const noexcept { return items_.size(); }
 
-private:
+  private:
     auto greater() const {
         return [this](const T& a, const T& b) { return compare_(b, a); };
     }
@@ -130,7 +130,7 @@ private:
 
 template <class T, class Storage>
 class BasicQueue : public QueueCore {
-public:
+  public:
     // maxsize <= 0: unbounded.
     explicit BasicQueue(long maxsize = 0) noexcept : QueueCore(maxsize) {}
 
@@ -172,7 +172,8 @@ public:
     void shutdown(bool immediate = false) {
         std::size_t dropped = 0;
         if (immediate) {
-            for (; !empty(); ++dropped) items_.pop();
+            for (; !empty(); ++dropped)
+                items_.pop();
         }
         shut_down(dropped);
     }
@@ -181,12 +182,12 @@ public:
         return {qsize(), getters_.live(), putters_.live(), unfinished_, shutdown_};
     }
 
-private:
+  private:
     // The awaiting side of put()/get(). When the operation can complete at once (and the task
     // has coop budget left) it does, with no coroutine frame; otherwise it runs the waiting
     // coroutine (put_slow/get_slow), which follows asyncio's loop exactly.
     class PutAwaiter {
-    public:
+      public:
         PutAwaiter(BasicQueue& q, T item) : q_(q), item_(std::move(item)) {}
         bool await_ready() {
             if (q_.full() || q_.shutdown_ || !spend_budget()) return false;
@@ -203,14 +204,14 @@ private:
         // For create_task(q.put(x)) and gather(): the operation as a coroutine.
         Task<> as_task() && { return q_.put_slow(std::move(item_)); }
 
-    private:
+      private:
         BasicQueue& q_;
         T item_;
         Task<> slow_;
     };
 
     class GetAwaiter {
-    public:
+      public:
         explicit GetAwaiter(BasicQueue& q) noexcept : q_(q) {}
         bool await_ready() {
             if (q_.empty() || !spend_budget()) return false;
@@ -228,7 +229,7 @@ private:
         // For create_task(q.get()) and gather(): the operation as a coroutine.
         Task<T> as_task() && { return q_.get_slow(); }
 
-    private:
+      private:
         BasicQueue& q_;
         std::optional<T> item_;
         Task<T> slow_;

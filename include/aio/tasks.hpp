@@ -94,7 +94,7 @@ TaskHandle<T> create_task(Task<T> coro, TaskOptions options) {
 // An awaitable that can also run as a task of its own (Queue::get(), Queue::put()).
 template <class A>
 concept TaskConvertible = requires(A a) {
-    { std::move(a).as_task() };
+    {std::move(a).as_task()};
 };
 template <TaskConvertible A>
 auto create_task(A awaitable) {

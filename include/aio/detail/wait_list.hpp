@@ -12,7 +12,7 @@
 namespace aio::detail {
 
 class WaitList {
-public:
+  public:
     class Waiter;
     WaitList() = default;
     // Waiters still listed are cut loose, so that a task resuming after the primitive was
@@ -39,7 +39,7 @@ public:
     // Wakes every waiter still waiting and empties the list.
     void wake_all_and_clear() noexcept;
 
-private:
+  private:
     void append(Waiter* w) noexcept;
     void unlink(Waiter* w) noexcept;
     Waiter* head_ = nullptr;
@@ -53,7 +53,7 @@ private:
 // task was cancelled, whether before or after the wake-up arrived; woken() then tells the
 // primitive that a wake-up must be passed on, so that none is lost.
 class WaitList::Waiter : Suspension {
-public:
+  public:
     explicit Waiter(WaitList& list) noexcept : Suspension(&cancel_wait), list_(&list) {}
     Waiter(const Waiter&) = delete;
     Waiter& operator=(const Waiter&) = delete;
@@ -66,7 +66,7 @@ public:
     // The wake-up arrived (even if the task was cancelled afterwards).
     bool woken() const noexcept { return state_ == State::woken; }
 
-private:
+  private:
     friend class WaitList;
     enum class State : unsigned char { idle, waiting, woken, cancelled };
     static bool cancel_wait(Suspension* s, TaskBase&) noexcept;
