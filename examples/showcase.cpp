@@ -1,6 +1,7 @@
 // The showcase (`make demo`): a short tour of aio's core in real time — chained coroutines,
 // concurrent sleeps, gather over many tasks, timeouts, a TaskGroup whose failing child cancels
-// its siblings, and how cheap a task is. (The network showcase takes over when I/O lands.)
+// its siblings, and what a task and a queue round trip cost. (The network showcase takes over
+// when I/O lands.)
 #include <aio/aio.hpp>
 
 #include <chrono>
@@ -31,6 +32,11 @@ aio::Task<int> sleepy(int tenths) {
 aio::Task<> fail_soon() {
     co_await aio::sleep(50ms);
     throw std::runtime_error("the sensor is unplugged");
+}
+
+aio::Task<> pong(aio::Queue<long>& in, aio::Queue<long>& out, long n) {
+    for (long i = 0; i < n; ++i)
+        co_await out.put(co_await in.get() + 1);
 }
 
 aio::Task<int> trivial(int i) {
@@ -88,6 +94,20 @@ aio::Task<> tour() {
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     std::printf("6. %d tasks created and awaited one by one: %.0f ns per task (sum %ld)\n", n,
                 ns / n, sum);
+
+    aio::Queue<long> there(1), back(1);
+    auto other = aio::create_task(pong(there, back, n));
+    const auto t1 = std::chrono::steady_clock::now();
+    long value = 0;
+    for (int i = 0; i < n; ++i) {
+        co_await there.put(value);
+        value = co_await back.get();
+    }
+    const auto rt =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t1).count();
+    co_await other;
+    std::printf("7. %ld round trips between two tasks over two Queue(1)s: %.0f ns each\n", value,
+                rt / n);
 }
 
 }  // namespace
