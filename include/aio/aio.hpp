@@ -14,3 +14,4 @@
 #include "aio/tasks.hpp"
 #include "aio/time.hpp"
 #include "aio/timeouts.hpp"
+#include "aio/sockets.hpp"

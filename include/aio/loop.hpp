@@ -31,6 +31,7 @@ class Future;
 namespace detail {
 class TaskBase;
 class Backend;
+class FdWaiter;
 
 // A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
 class CallbackNode : public TimerNode, public PoolAllocated {
@@ -197,13 +198,19 @@ class EventLoop {
     // Prints the context to stderr, as asyncio's default handler logs it.
     static void default_exception_handler(const ExceptionContext& context) noexcept;
 
-    // The backend in use ("poll" until the I/O backends land).
+    // The backend in use ("epoll").
     const char* backend_name() const noexcept;
+
+    // Before closing an fd this loop has waited on (aio::Socket::close does it): drops the
+    // backend's registration, which would otherwise outlive the fd's number.
+    void forget_fd(int fd) noexcept;
 
     // ---- for aio's own types; not part of the asyncio-like API ----
     detail::TaskBase* current_task() const noexcept { return current_; }
     void schedule(detail::Runnable* r) noexcept { ready_.push(r); }
     void add_timer(detail::TimerNode* n) { timers_.push(n); }
+    void watch_fd(detail::FdWaiter& w);
+    void unwatch_fd(detail::FdWaiter& w) noexcept;
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
     // Spends one unit of the running task's coop budget; false when the task must yield.
     bool spend_budget() noexcept { return --budget_ > 0; }

@@ -1,0 +1,156 @@
+// The epoll backend: readiness-based. Each fd is registered once, edge-triggered, for reading and
+// writing, the first time a task waits on it; an event wakes the task waiting for that
+// direction, whose retried system call does the work. An eventfd in the same set wakes the loop
+// from other threads. Timeouts use epoll_pwait2 (nanoseconds) where the kernel has it.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <system_error>
+#include <vector>
+
+#include "aio/detail/fd_waiter.hpp"
+#include "aio/errors.hpp"
+#include "backend/backend.hpp"
+
+namespace aio::detail {
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+class EpollBackend final : public Backend {
+public:
+    EpollBackend() {
+        epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epfd_ < 0) throw_errno("epoll_create1");
+        wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wakefd_ < 0) {
+            ::close(epfd_);
+            throw_errno("eventfd");
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = wakefd_;
+        if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) < 0) {
+            ::close(wakefd_);
+            ::close(epfd_);
+            throw_errno("epoll_ctl");
+        }
+    }
+    ~EpollBackend() override {
+        ::close(wakefd_);
+        ::close(epfd_);
+    }
+
+    const char* name() const noexcept override { return "epoll"; }
+
+    void wait(Duration timeout) override {
+        epoll_event events[256];
+        int n;
+        if (timeout == Duration::max()) {
+            n = ::epoll_wait(epfd_, events, 256, -1);
+        } else {
+            const auto ns = std::max<std::int64_t>(0, timeout.count());
+            timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+            n = have_pwait2_ ? ::epoll_pwait2(epfd_, events, 256, &ts, nullptr) : -1;
+            if (n < 0 && errno == ENOSYS) {  // kernel before 5.11: milliseconds, rounded up
+                have_pwait2_ = false;
+                n = ::epoll_wait(epfd_, events, 256, static_cast<int>((ns + 999'999) / 1'000'000));
+            }
+        }
+        if (n < 0) {
+            if (errno == EINTR) return;
+            throw_errno("epoll_wait");
+        }
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[i].data.fd;
+            if (fd == wakefd_) {
+                std::uint64_t count;
+                [[maybe_unused]] auto r = ::read(wakefd_, &count, sizeof count);
+                continue;
+            }
+            if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
+            Entry& e = fds_[fd];
+            const std::uint32_t ev = events[i].events;
+            const bool failed = ev & (EPOLLERR | EPOLLHUP);
+            if (e.reader && (failed || (ev & (EPOLLIN | EPOLLRDHUP)))) wake(e.reader);
+            if (e.writer && (failed || (ev & EPOLLOUT))) wake(e.writer);
+        }
+    }
+
+    void wakeup() noexcept override {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
+    }
+
+    bool has_pending_io() const noexcept override { return waiting_ > 0; }
+
+    void watch(FdWaiter& w) override {
+        const int fd = w.fd();
+        if (fd < 0) throw std::system_error(EBADF, std::generic_category(), "wait on fd");
+        if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(static_cast<std::size_t>(fd) + 1);
+        Entry& e = fds_[fd];
+        FdWaiter*& slot = w.interest() == FdWaiter::Interest::read ? e.reader : e.writer;
+        if (slot) throw RuntimeError("another task is already waiting on this fd in the same direction");
+        if (!e.registered) {
+            epoll_event ev{};
+            ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+            ev.data.fd = fd;
+            if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl");
+            e.registered = true;
+        }
+        slot = &w;
+        ++waiting_;
+    }
+
+    void unwatch(FdWaiter& w) noexcept override {
+        const int fd = w.fd();
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        Entry& e = fds_[fd];
+        FdWaiter*& slot = w.interest() == FdWaiter::Interest::read ? e.reader : e.writer;
+        if (slot == &w) {
+            slot = nullptr;
+            --waiting_;
+        }
+    }
+
+    void forget(int fd) noexcept override {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        Entry& e = fds_[fd];
+        if (e.reader) wake(e.reader);
+        if (e.writer) wake(e.writer);
+        // Deregister before close: epoll keys registrations on the open file, and a dup'ed fd
+        // would otherwise keep firing for this number.
+        if (e.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+        e = Entry{};
+    }
+
+private:
+    struct Entry {
+        FdWaiter* reader = nullptr;
+        FdWaiter* writer = nullptr;
+        bool registered = false;
+    };
+    void wake(FdWaiter*& slot) noexcept {
+        FdWaiter* w = slot;
+        slot = nullptr;
+        --waiting_;
+        w->ready();
+    }
+
+    int epfd_ = -1;
+    int wakefd_ = -1;
+    bool have_pwait2_ = true;
+    std::size_t waiting_ = 0;
+    std::vector<Entry> fds_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend(EventLoop&) { return std::make_unique<EpollBackend>(); }
+
+}  // namespace aio::detail
