@@ -93,8 +93,12 @@ void EventLoop::check_open() const {
     if (closed_) throw RuntimeError("Event loop is closed");
 }
 
-void EventLoop::watch_fd(detail::FdWaiter& w) { backend_->watch(w); }
-void EventLoop::unwatch_fd(detail::FdWaiter& w) noexcept { backend_->unwatch(w); }
+void EventLoop::watch_fd(detail::FdWaiter& w) {
+    backend_->watch(w);
+}
+void EventLoop::unwatch_fd(detail::FdWaiter& w) noexcept {
+    backend_->unwatch(w);
+}
 void EventLoop::forget_fd(int fd) noexcept {
     if (backend_) backend_->forget(fd);
 }

@@ -18,7 +18,9 @@ namespace {
 [[noreturn]] void throw_errno(int err, const char* what) {
     throw std::system_error(err, std::generic_category(), what);
 }
-bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
+bool would_block(int err) noexcept {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 
 // Waits after a call returned EAGAIN: the fd is known not to be ready, so no look first.
 Task<> wait_for(const Socket& sock, detail::FdWaiter::Interest interest) {
@@ -95,20 +97,26 @@ SocketAddress SocketAddress::parse(const std::string& host, std::uint16_t port) 
     return a;
 }
 
-int SocketAddress::family() const noexcept { return storage_.ss_family; }
+int SocketAddress::family() const noexcept {
+    return storage_.ss_family;
+}
 
 std::string SocketAddress::host() const {
     char text[INET6_ADDRSTRLEN] = {};
     if (family() == AF_INET)
-        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text, sizeof text);
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
+                    sizeof text);
     else if (family() == AF_INET6)
-        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text, sizeof text);
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text,
+                    sizeof text);
     return text;
 }
 
 std::uint16_t SocketAddress::port() const noexcept {
-    if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
-    if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+    if (family() == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+    if (family() == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
     return 0;
 }
 
@@ -202,7 +210,8 @@ Task<> sock_sendall(Socket& sock, std::string_view data) {
 Task<std::pair<Socket, SocketAddress>> sock_accept(Socket& listener) {
     while (true) {
         SocketAddress peer;
-        const int fd = ::accept4(listener.fileno(), peer.data(), peer.size_ptr(), SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = ::accept4(listener.fileno(), peer.data(), peer.size_ptr(),
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) co_return std::pair<Socket, SocketAddress>(Socket(fd), peer);
         const int err = errno;
         if (err == EINTR || err == ECONNABORTED) continue;
@@ -217,7 +226,8 @@ Task<> sock_connect(Socket& sock, const SocketAddress& address) {
     if (err != EINPROGRESS && err != EINTR) throw_errno(err, "connect");
     co_await wait_for(sock, kWrite);
     socklen_t len = sizeof err;
-    if (::getsockopt(sock.fileno(), SOL_SOCKET, SO_ERROR, &err, &len) < 0) throw_errno(errno, "getsockopt");
+    if (::getsockopt(sock.fileno(), SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        throw_errno(errno, "getsockopt");
     if (err != 0) throw_errno(err, "connect");
 }
 

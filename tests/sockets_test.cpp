@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 namespace {
 
 aio::Socket listener(const char* host) {
-    auto s = aio::Socket::create(std::string(host).find(':') != std::string::npos ? AF_INET6 : AF_INET);
+    auto s =
+        aio::Socket::create(std::string(host).find(':') != std::string::npos ? AF_INET6 : AF_INET);
     s.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
     s.bind(aio::SocketAddress::parse(host, 0));
     s.listen();
@@ -60,16 +61,23 @@ aio::Task<> round_trip(const char* host, std::string payload) {
 
 std::string pattern(std::size_t n) {
     std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 7 + i / 251);
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>(i * 7 + i / 251);
     return s;
 }
 
-AIO_TEST(Sockets, EchoOverIPv4) { co_await round_trip("127.0.0.1", "hello, loopback\n"); }
+AIO_TEST(Sockets, EchoOverIPv4) {
+    co_await round_trip("127.0.0.1", "hello, loopback\n");
+}
 
-AIO_TEST(Sockets, EchoOverIPv6) { co_await round_trip("::1", "hello, ipv6\n"); }
+AIO_TEST(Sockets, EchoOverIPv6) {
+    co_await round_trip("::1", "hello, ipv6\n");
+}
 
 // Megabytes each way at once: sends fill the socket buffers and must wait for room.
-AIO_TEST(Sockets, LargeTransfersWaitForRoom) { co_await round_trip("127.0.0.1", pattern(8 << 20)); }
+AIO_TEST(Sockets, LargeTransfersWaitForRoom) {
+    co_await round_trip("127.0.0.1", pattern(8 << 20));
+}
 
 AIO_TEST(Sockets, ConnectionRefusedIsASystemError) {
     aio::SocketAddress address;
@@ -96,7 +104,8 @@ AIO_TEST(Sockets, PeerCloseGivesEofThenEpipeWithoutSignal) {
     EXPECT_EQ(co_await aio::sock_recv(client, 100), "");  // end of stream
     bool failed = false;
     try {
-        for (int i = 0; i < 100; ++i) co_await aio::sock_sendall(client, std::string(65536, 'x'));
+        for (int i = 0; i < 100; ++i)
+            co_await aio::sock_sendall(client, std::string(65536, 'x'));
     } catch (const std::system_error& e) {
         failed = e.code().value() == EPIPE || e.code().value() == ECONNRESET;
     }
@@ -134,7 +143,8 @@ AIO_TEST(Sockets, TwoReadersOnOneFdIsAnError) {
 AIO_TEST(Sockets, WaitReadableOnAForeignFd) {
     int fds[2];
     AIO_ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-    auto waiter = aio::create_task([](int fd) -> aio::Task<> { co_await aio::wait_readable(fd); }(fds[0]));
+    auto waiter =
+        aio::create_task([](int fd) -> aio::Task<> { co_await aio::wait_readable(fd); }(fds[0]));
     co_await aio::sleep(10ms);
     EXPECT_FALSE(waiter.done());
     AIO_ASSERT_EQ(::write(fds[1], "!", 1), 1);

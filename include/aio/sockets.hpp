@@ -20,7 +20,7 @@ namespace aio {
 
 // An IPv4 or IPv6 socket address.
 class SocketAddress {
-public:
+  public:
     SocketAddress() = default;
     // A numeric host ("127.0.0.1", "::1") and port; std::invalid_argument for anything else
     // (host names are resolved by getaddrinfo, in the DNS layer).
@@ -37,14 +37,14 @@ public:
     socklen_t size() const noexcept { return size_; }
     socklen_t* size_ptr() noexcept { return &size_; }
 
-private:
+  private:
     sockaddr_storage storage_{};
     socklen_t size_ = sizeof(sockaddr_storage);
 };
 
 // An owned socket, non-blocking and close-on-exec (Python: socket.socket + setblocking(False)).
 class Socket {
-public:
+  public:
     Socket() = default;
     // Adopts fd, which must be non-blocking.
     explicit Socket(int fd) noexcept : fd_(fd) {}
@@ -74,7 +74,7 @@ public:
     SocketAddress getsockname() const;
     SocketAddress getpeername() const;
 
-private:
+  private:
     int fd_ = -1;
 };
 

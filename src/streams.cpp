@@ -1,0 +1,443 @@
+#include "aio/streams.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cerrno>
+#include <set>
+#include <system_error>
+
+#include "aio/sleep.hpp"
+
+namespace aio {
+
+IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std::size_t> expected)
+    : std::runtime_error(std::to_string(partial.size()) + " bytes read on a total of " +
+                         (expected ? std::to_string(*expected) : std::string("undefined")) +
+                         " expected bytes"),
+      partial_(std::move(partial)),
+      expected_(expected) {}
+
+namespace detail {
+
+// What a connection's reader and writer share: the socket, both buffers, and the flusher.
+struct StreamCore {
+    StreamCore(Socket s, std::size_t lim) : sock(std::move(s)), limit(lim) {}
+
+    Socket sock;  // empty for a reader fed by feed_data()
+    std::size_t limit;
+
+    // Reading: rbuf[rpos..] is unread.
+    std::string rbuf;
+    std::size_t rpos = 0;
+    bool eof = false;
+    Event fed;  // feed_data/feed_eof, for readers without a socket
+
+    std::size_t available() const noexcept { return rbuf.size() - rpos; }
+    std::string take(std::size_t n) {
+        std::string out = rbuf.substr(rpos, n);
+        rpos += n;
+        if (rpos == rbuf.size()) rbuf.clear(), rpos = 0;
+        return out;
+    }
+
+    // Writing: wbuf[wpos..] is not sent yet.
+    std::string wbuf;
+    std::size_t wpos = 0;
+    std::size_t high = 64 * 1024;
+    std::size_t low = 16 * 1024;
+    bool flushing = false;
+    bool eof_requested = false;
+    bool closing = false;
+    std::exception_ptr write_error;
+    Event drained;
+    Event closed;
+
+    std::size_t pending() const noexcept { return wbuf.size() - wpos; }
+
+    // Sends what the socket takes without waiting; false once it would block.
+    bool send_some() {
+        while (pending() > 0) {
+            const ssize_t n = ::send(sock.fileno(), wbuf.data() + wpos, pending(), MSG_NOSIGNAL);
+            if (n >= 0) {
+                wpos += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+            write_error =
+                std::make_exception_ptr(std::system_error(errno, std::generic_category(), "send"));
+            wbuf.clear();
+            wpos = 0;
+            return true;
+        }
+        wbuf.clear();
+        wpos = 0;
+        return true;
+    }
+
+    void finish_closing() noexcept {
+        if (eof_requested && !write_error && sock) ::shutdown(sock.fileno(), SHUT_WR);
+        if (closing) {
+            sock.close();
+            closed.set();
+        }
+    }
+};
+
+namespace {
+
+Task<> flush(std::shared_ptr<StreamCore> core) {
+    while (core->pending() > 0 && !core->write_error) {
+        if (!core->send_some()) {
+            if (core->pending() <= core->low) core->drained.set();
+            FdWaiter w(core->sock.fileno(), FdWaiter::Interest::write, false);
+            co_await w;
+        }
+    }
+    core->drained.set();
+    core->flushing = false;
+    core->finish_closing();
+}
+
+}  // namespace
+}  // namespace detail
+
+using detail::StreamCore;
+
+// ---- StreamReader ----
+
+StreamReader::StreamReader(std::size_t limit)
+    : core_(std::make_shared<StreamCore>(Socket(), limit)) {
+    if (limit == 0) throw std::invalid_argument("limit must be positive");
+}
+
+std::size_t StreamReader::limit() const noexcept {
+    return core_->limit;
+}
+
+bool StreamReader::at_eof() const noexcept {
+    return core_->eof && core_->available() == 0;
+}
+
+void StreamReader::feed_data(std::string_view data) {
+    if (core_->eof) throw InvalidStateError("feed_data after feed_eof");
+    core_->rbuf.append(data);
+    core_->fed.set();
+}
+
+void StreamReader::feed_eof() noexcept {
+    core_->eof = true;
+    core_->fed.set();
+}
+
+// Waits for more data (or EOF) in the buffer.
+Task<> StreamReader::fill() {
+    StreamCore& c = *core_;
+    if (!c.sock) {
+        c.fed.clear();
+        co_await c.fed.wait();
+        co_return;
+    }
+    if (c.rpos > 0 && c.rpos * 2 >= c.rbuf.size()) {  // compact before growing
+        c.rbuf.erase(0, c.rpos);
+        c.rpos = 0;
+    }
+    const std::size_t old = c.rbuf.size();
+    const std::size_t chunk = 64 * 1024;
+    c.rbuf.resize(old + chunk);
+    std::size_t n = 0;
+    try {
+        n = co_await sock_recv_into(c.sock,
+                                    std::as_writable_bytes(std::span(c.rbuf.data() + old, chunk)));
+    } catch (...) {
+        c.rbuf.resize(old);
+        throw;
+    }
+    c.rbuf.resize(old + n);
+    if (n == 0) c.eof = true;
+}
+
+Task<std::string> StreamReader::read(long n) {
+    StreamCore& c = *core_;
+    if (n == 0) co_return std::string();
+    if (n < 0) {
+        while (!c.eof)
+            co_await fill();
+        co_return c.take(c.available());
+    }
+    if (c.available() == 0 && !c.eof) co_await fill();
+    co_return c.take(std::min(static_cast<std::size_t>(n), c.available()));
+}
+
+Task<std::string> StreamReader::readexactly(std::size_t n) {
+    StreamCore& c = *core_;
+    while (c.available() < n) {
+        if (c.eof) throw IncompleteReadError(c.take(c.available()), n);
+        co_await fill();
+    }
+    co_return c.take(n);
+}
+
+Task<std::string> StreamReader::readuntil() {
+    return readuntil("\n");
+}
+
+Task<std::string> StreamReader::readuntil(std::string separator) {
+    StreamCore& c = *core_;
+    const std::size_t seplen = separator.size();
+    if (seplen == 0) throw std::invalid_argument("Separator should be at least one-byte string");
+    std::size_t offset = 0;
+    std::size_t isep = std::string::npos;
+    while (true) {
+        const std::size_t buflen = c.available();
+        if (buflen >= offset + seplen) {
+            const std::string_view unread(c.rbuf.data() + c.rpos, buflen);
+            isep = unread.find(separator, offset);
+            if (isep != std::string_view::npos) break;
+            offset = buflen + 1 - seplen;
+            if (offset > c.limit)
+                throw LimitOverrunError("Separator is not found, and chunk exceed the limit",
+                                        offset);
+        }
+        if (c.eof) throw IncompleteReadError(c.take(buflen), std::nullopt);
+        co_await fill();
+    }
+    if (isep > c.limit)
+        throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
+    co_return c.take(isep + seplen);
+}
+
+Task<std::string> StreamReader::readline() {
+    StreamCore& c = *core_;
+    try {
+        co_return co_await readuntil("\n");
+    } catch (const IncompleteReadError& e) {
+        co_return e.partial();
+    } catch (const LimitOverrunError& e) {
+        // Discard the overrun (and its newline, if that is in the buffer), as asyncio does.
+        const std::string_view unread(c.rbuf.data() + c.rpos, c.available());
+        if (unread.substr(e.consumed(), 1) == "\n")
+            c.take(e.consumed() + 1);
+        else
+            c.take(c.available());
+        throw;
+    }
+}
+
+// ---- StreamWriter ----
+
+void StreamWriter::write(std::string_view data) {
+    StreamCore& c = *core_;
+    if (c.closing || c.eof_requested || c.write_error || data.empty()) return;
+    c.wbuf.append(data);
+    if (c.flushing) return;
+    if (c.send_some() || c.write_error) return;
+    c.flushing = true;
+    c.drained.clear();
+    create_task(detail::flush(core_));
+}
+
+Task<> StreamWriter::drain() {
+    StreamCore& c = *core_;
+    if (c.write_error) std::rethrow_exception(c.write_error);
+    while (c.pending() > c.high && !c.write_error) {
+        c.drained.clear();
+        co_await c.drained.wait();
+    }
+    if (c.write_error) std::rethrow_exception(c.write_error);
+}
+
+void StreamWriter::write_eof() {
+    StreamCore& c = *core_;
+    if (c.eof_requested || c.closing) return;
+    c.eof_requested = true;
+    if (!c.flushing) c.finish_closing();
+}
+
+void StreamWriter::close() {
+    StreamCore& c = *core_;
+    if (c.closing) return;
+    c.closing = true;
+    if (!c.flushing) c.finish_closing();
+}
+
+bool StreamWriter::is_closing() const noexcept {
+    return core_->closing;
+}
+
+Task<> StreamWriter::wait_closed() {
+    co_await core_->closed.wait();
+}
+
+std::optional<SocketAddress> StreamWriter::get_extra_info(std::string_view name) const {
+    const Socket& s = core_->sock;
+    if (!s) return std::nullopt;
+    try {
+        if (name == "peername") return s.getpeername();
+        if (name == "sockname") return s.getsockname();
+    } catch (const std::system_error&) {
+    }
+    return std::nullopt;
+}
+
+void StreamWriter::set_write_buffer_limits(std::size_t high, std::size_t low) {
+    if (low > high) throw std::invalid_argument("high must be >= low");
+    core_->high = high;
+    core_->low = low;
+}
+
+std::size_t StreamWriter::get_write_buffer_size() const noexcept {
+    return core_->pending();
+}
+
+// ---- open_connection ----
+
+namespace {
+std::pair<StreamReader, StreamWriter> make_streams(Socket sock, std::size_t limit) {
+    sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);  // asyncio sets it on every TCP connection
+    auto core = std::make_shared<StreamCore>(std::move(sock), limit);
+    return {StreamReader(core), StreamWriter(core)};
+}
+}  // namespace
+
+Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
+                                                            std::size_t limit) {
+    const auto address = SocketAddress::parse(host, port);
+    auto sock = Socket::create(address.family());
+    co_await sock_connect(sock, address);
+    co_return make_streams(std::move(sock), limit);
+}
+
+// ---- Server ----
+
+struct Server::State {
+    Handler handler;
+    std::size_t limit;
+    std::vector<Socket> listeners;
+    std::vector<AnyTask> acceptors;
+    std::set<std::shared_ptr<StreamCore>> clients;
+    std::size_t active = 0;
+    bool serving = true;
+    Event all_done;  // closed, and no handler running
+    void maybe_done() {
+        if (!serving && active == 0) all_done.set();
+    }
+};
+
+namespace {
+
+bool out_of_descriptors(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+// Runs one connection's handler; whatever way it ends, the connection is closed and the server
+// told, so that wait_closed() can finish.
+Task<> run_handler(std::shared_ptr<Server::State> st, std::shared_ptr<StreamCore> core) {
+    struct Finished {
+        std::shared_ptr<Server::State> st;
+        std::shared_ptr<StreamCore> core;
+        ~Finished() {
+            StreamWriter(core).close();
+            st->clients.erase(core);
+            --st->active;
+            st->maybe_done();
+        }
+    } finished{st, core};
+    try {
+        co_await st->handler(StreamReader(core), StreamWriter(core));
+    } catch (const CancelledError&) {
+        throw;
+    } catch (...) {
+        get_running_loop().call_exception_handler(
+            {"Unhandled exception in client_connected_cb", std::current_exception(), {}});
+    }
+}
+
+Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
+    while (st->serving) {
+        bool back_off = false;
+        try {
+            auto [conn, peer] = co_await sock_accept(st->listeners[index]);
+            auto core = make_streams(std::move(conn), st->limit);
+            st->clients.insert(core.first.core());
+            ++st->active;
+            create_task(run_handler(st, core.first.core()));
+        } catch (const std::system_error& e) {
+            // Out of file descriptors: wait for some to be freed, then accept again.
+            if (!out_of_descriptors(e.code().value())) throw;
+            get_running_loop().call_exception_handler(
+                {"accept failed, backing off", std::current_exception(), {}});
+            back_off = true;
+        }
+        if (back_off) co_await sleep(std::chrono::milliseconds(100));
+    }
+}
+
+}  // namespace
+
+Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port) {
+    return start_server(std::move(handler), std::move(host), port, ServerOptions{});
+}
+
+Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
+                          ServerOptions options) {
+    const auto address = SocketAddress::parse(host, port);
+    auto st = std::make_shared<Server::State>();
+    st->handler = std::move(handler);
+    st->limit = options.limit;
+    auto sock = Socket::create(address.family());
+    sock.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
+    if (options.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
+    sock.bind(address);
+    sock.listen(options.backlog);
+    st->listeners.push_back(std::move(sock));
+    for (std::size_t i = 0; i < st->listeners.size(); ++i) {
+        auto t = create_task(accept_loop(st, i));
+        st->acceptors.emplace_back(t.state_ptr());
+    }
+    co_return Server(st);
+}
+
+Task<> Server::serve_forever() {
+    try {
+        co_await state_->all_done.wait();
+    } catch (const CancelledError&) {
+        close();
+        throw;
+    }
+}
+
+void Server::close() {
+    State& st = *state_;
+    if (!st.serving) return;
+    st.serving = false;
+    for (auto& t : st.acceptors)
+        t.cancel();
+    for (auto& s : st.listeners)
+        s.close();
+    st.maybe_done();
+}
+
+void Server::close_clients() {
+    for (auto& core : std::set(state_->clients))
+        StreamWriter(core).close();
+}
+
+Task<> Server::wait_closed() {
+    while (state_->serving || state_->active > 0)
+        co_await state_->all_done.wait();
+}
+
+bool Server::is_serving() const noexcept {
+    return state_->serving;
+}
+
+std::vector<SocketAddress> Server::sockets() const {
+    std::vector<SocketAddress> out;
+    for (const auto& s : state_->listeners)
+        if (s) out.push_back(s.getsockname());
+    return out;
+}
+
+}  // namespace aio

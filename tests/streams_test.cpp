@@ -1,0 +1,207 @@
+// Streams: StreamReader's asyncio semantics (fed directly), and reader/writer/server over
+// loopback: echo with many clients, back-pressure, limits, refused and broken connections.
+#include <netinet/in.h>
+
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+AIO_TEST(StreamReader, ReadlineAndFriends) {
+    aio::StreamReader r;
+    r.feed_data("first line\nsecond");
+    EXPECT_EQ(co_await r.readline(), "first line\n");
+    EXPECT_EQ(co_await r.readexactly(3), "sec");
+    r.feed_data("|rest");
+    EXPECT_EQ(co_await r.readuntil("|"), "ond|");
+    EXPECT_EQ(co_await r.read(2), "re");
+    r.feed_eof();
+    EXPECT_EQ(co_await r.read(), "st");
+    EXPECT_TRUE(r.at_eof());
+    EXPECT_EQ(co_await r.readline(), "");
+    EXPECT_EQ(co_await r.read(10), "");
+}
+
+AIO_TEST(StreamReader, WaitsForData) {
+    aio::StreamReader r;
+    auto line = aio::create_task(r.readline());
+    co_await aio::sleep(1s);
+    EXPECT_FALSE(line.done());
+    r.feed_data("par");
+    co_await aio::sleep(0s);
+    r.feed_data("tial\n");
+    EXPECT_EQ(co_await line, "partial\n");
+}
+
+AIO_TEST(StreamReader, PartialLineAtEof) {
+    aio::StreamReader r;
+    r.feed_data("no newline");
+    r.feed_eof();
+    EXPECT_EQ(co_await r.readline(), "no newline");
+}
+
+AIO_TEST(StreamReader, IncompleteRead) {
+    aio::StreamReader r;
+    r.feed_data("abc");
+    r.feed_eof();
+    try {
+        co_await r.readexactly(5);
+        ADD_FAILURE() << "no IncompleteReadError";
+    } catch (const aio::IncompleteReadError& e) {
+        EXPECT_EQ(e.partial(), "abc");
+        EXPECT_EQ(e.expected(), 5u);
+    }
+    aio::StreamReader r2;
+    r2.feed_data("x");
+    r2.feed_eof();
+    EXPECT_THROW(co_await r2.readuntil("\n"), aio::IncompleteReadError);
+}
+
+AIO_TEST(StreamReader, LimitOverrun) {
+    aio::StreamReader r(16);
+    r.feed_data(std::string(40, 'x'));
+    EXPECT_THROW(co_await r.readuntil("\n"), aio::LimitOverrunError);  // data kept
+    EXPECT_THROW(co_await r.readline(), aio::LimitOverrunError);       // data dropped
+    r.feed_data("ok\n");
+    EXPECT_EQ(co_await r.readline(), "ok\n");
+    r.feed_data(std::string(20, 'y') + "\nnext\n");
+    EXPECT_THROW(co_await r.readline(), aio::LimitOverrunError);  // the long line and its \n go
+    EXPECT_EQ(co_await r.readline(), "next\n");
+    EXPECT_THROW(aio::StreamReader(0), std::invalid_argument);
+    EXPECT_THROW(co_await r.readuntil(""), std::invalid_argument);
+}
+
+aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
+    while (true) {
+        std::string line = co_await reader.readline();
+        if (line.empty()) break;
+        writer.write(line);
+        co_await writer.drain();
+    }
+}
+
+aio::Task<std::vector<std::string>> echo_client(std::uint16_t port, std::string message) {
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port);
+    std::vector<std::string> got;
+    for (int i = 0; i < 4; ++i) {
+        writer.write(message + "\n");
+        got.push_back(co_await reader.readline());
+    }
+    writer.close();
+    co_await writer.wait_closed();
+    co_return got;
+}
+
+AIO_TEST(Streams, EchoServerWithManyClients) {
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0);
+    AIO_ASSERT_EQ(server.sockets().size(), 1u);
+    const auto port = server.sockets()[0].port();
+    std::vector<std::string> names{"oxford",  "stilton",   "kikorangi", "danish",
+                                   "cheddar", "roquefort", "gorgonzola"};
+    std::vector<aio::Task<std::vector<std::string>>> clients;
+    for (const auto& n : names)
+        clients.push_back(echo_client(port, n));
+    auto results = co_await aio::gather(std::move(clients));
+    for (std::size_t i = 0; i < names.size(); ++i)
+        EXPECT_EQ(results[i], std::vector<std::string>(4, names[i] + "\n"));
+    EXPECT_TRUE(server.is_serving());
+    server.close();
+    co_await server.wait_closed();
+    EXPECT_FALSE(server.is_serving());
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port), std::system_error);  // refused
+}
+
+AIO_TEST(Streams, DrainWaitsForASlowReader) {
+    auto accepted =
+        std::make_shared<aio::Future<std::pair<aio::StreamReader, aio::StreamWriter>>>();
+    auto handler = [accepted](aio::StreamReader r, aio::StreamWriter w) -> aio::Task<> {
+        accepted->set_result(std::pair(r, w));
+        co_await w.wait_closed();
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    auto [peer_reader, peer_writer] = co_await *accepted;
+    const std::string chunk(1 << 20, 'z');
+    auto writing = aio::create_task([](aio::StreamWriter w, std::string chunk) -> aio::Task<> {
+        for (int i = 0; i < 16; ++i) {
+            w.write(chunk);
+            co_await w.drain();
+        }
+    }(writer, chunk));
+    co_await aio::sleep(50ms);
+    EXPECT_FALSE(writing.done());  // nobody reads: drain() holds the writer back
+    EXPECT_GT(writer.get_write_buffer_size(), 64u * 1024);
+    EXPECT_LE(writer.get_write_buffer_size(), 2u << 20);  // bounded, not 16 MiB
+    std::string got = co_await peer_reader.readexactly(16u << 20);
+    co_await writing;
+    EXPECT_EQ(got.size(), 16u << 20);
+    writer.close();
+    peer_writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(Streams, EndlessLineFromAPeerIsALimitOverrun) {
+    auto handler = [](aio::StreamReader r, aio::StreamWriter w) -> aio::Task<> {
+        try {
+            co_await r.readline();
+            w.write("no error\n");
+        } catch (const aio::LimitOverrunError&) {
+            w.write("overrun\n");
+        }
+        co_await w.drain();
+    };
+    auto server = co_await aio::start_server(
+        handler, "127.0.0.1", 0,
+        aio::ServerOptions{.backlog = 10, .reuse_port = false, .limit = 1024});
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write(std::string(100000, 'a'));  // no newline, far past the limit
+    EXPECT_EQ(co_await reader.readline(), "overrun\n");
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(Streams, BrokenConnectionReachesTheWriter) {
+    auto handler = [](aio::StreamReader, aio::StreamWriter w) -> aio::Task<> {
+        w.close();  // hang up at once
+        co_return;
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    EXPECT_EQ(co_await reader.read(), "");  // EOF
+    bool failed = false;
+    try {
+        for (int i = 0; i < 100; ++i) {
+            writer.write(std::string(65536, 'b'));
+            co_await writer.drain();
+            co_await aio::sleep(1ms);
+        }
+    } catch (const std::system_error& e) {
+        failed = e.code().value() == EPIPE || e.code().value() == ECONNRESET;
+    }
+    EXPECT_TRUE(failed);
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(Streams, ExtraInfo) {
+    auto server = co_await aio::start_server(echo_lines, "::1", 0);
+    auto [reader, writer] = co_await aio::open_connection("::1", server.sockets()[0].port());
+    auto peer = writer.get_extra_info("peername");
+    AIO_ASSERT_TRUE(peer.has_value());
+    EXPECT_EQ(peer->port(), server.sockets()[0].port());
+    EXPECT_EQ(writer.get_extra_info("sockname")->host(), "::1");
+    EXPECT_FALSE(writer.get_extra_info("cipher").has_value());
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+}  // namespace
