@@ -1,0 +1,52 @@
+// An echo server: every connection gets back whatever it sends. By default it reads up to
+// 64 KiB at a time, writes it back and drains (binary payloads, benchmarks); with --lines it is
+// the talks' readline version. Prints "Serving on HOST:PORT", then serves until killed
+// (graceful shutdown on SIGINT/SIGTERM comes with signal support).
+//   echo_server [--host 127.0.0.1] [--port 8888] [--lines]
+#include <aio/aio.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+aio::Task<> echo_chunks(aio::StreamReader reader, aio::StreamWriter writer) {
+    while (true) {
+        std::string data = co_await reader.read(64 * 1024);
+        if (data.empty()) break;  // EOF
+        writer.write(data);
+        co_await writer.drain();  // back-pressure
+    }
+}
+
+aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
+    while (true) {
+        std::string line = co_await reader.readline();
+        if (line.empty()) break;  // EOF
+        writer.write(line);
+        co_await writer.drain();
+    }
+}
+
+aio::Task<> amain(std::string host, std::uint16_t port, bool lines) {
+    auto server = co_await aio::start_server(lines ? echo_lines : echo_chunks, host, port);
+    std::printf("Serving on %s\n", server.sockets()[0].to_string().c_str());
+    std::fflush(stdout);
+    co_await server.serve_forever();
+}
+
+int main(int argc, char** argv) {
+    std::string host = "127.0.0.1";
+    int port = 8888;
+    bool lines = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--host" && i + 1 < argc) host = argv[++i];
+        else if (arg == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
+        else if (arg == "--lines") lines = true;
+        else {
+            std::fprintf(stderr, "usage: echo_server [--host H] [--port P] [--lines]\n");
+            return 2;
+        }
+    }
+    aio::run(amain(host, static_cast<std::uint16_t>(port), lines));
+}
