@@ -5,25 +5,41 @@
 //   echo_server [--host 127.0.0.1] [--port 8888] [--lines]
 #include <aio/aio.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <system_error>
+
+// A client that vanishes mid-conversation (reset, broken pipe) ends its connection, quietly.
+bool connection_lost(const std::system_error& e) {
+    const int err = e.code().value();
+    return err == ECONNRESET || err == EPIPE;
+}
 
 aio::Task<> echo_chunks(aio::StreamReader reader, aio::StreamWriter writer) {
-    while (true) {
-        std::string data = co_await reader.read(64 * 1024);
-        if (data.empty()) break;  // EOF
-        writer.write(data);
-        co_await writer.drain();  // back-pressure
+    try {
+        while (true) {
+            std::string data = co_await reader.read(64 * 1024);
+            if (data.empty()) break;  // EOF
+            writer.write(data);
+            co_await writer.drain();  // back-pressure
+        }
+    } catch (const std::system_error& e) {
+        if (!connection_lost(e)) throw;
     }
 }
 
 aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
-    while (true) {
-        std::string line = co_await reader.readline();
-        if (line.empty()) break;  // EOF
-        writer.write(line);
-        co_await writer.drain();
+    try {
+        while (true) {
+            std::string line = co_await reader.readline();
+            if (line.empty()) break;  // EOF
+            writer.write(line);
+            co_await writer.drain();
+        }
+    } catch (const std::system_error& e) {
+        if (!connection_lost(e)) throw;
     }
 }
 
