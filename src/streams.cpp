@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 
 #include <cerrno>
+#include <cstring>
 #include <set>
 #include <system_error>
 
@@ -27,18 +28,31 @@ struct StreamCore {
     Socket sock;  // empty for a reader fed by feed_data()
     std::size_t limit;
 
-    // Reading: rbuf[rpos..] is unread.
+    // Reading: rbuf[rpos, rend) is unread. rbuf only grows (resizing zero-fills, which at 64 KiB
+    // per read cost more than the read itself), and is compacted when space runs out.
     std::string rbuf;
     std::size_t rpos = 0;
+    std::size_t rend = 0;
     bool eof = false;
     Event fed;  // feed_data/feed_eof, for readers without a socket
 
-    std::size_t available() const noexcept { return rbuf.size() - rpos; }
+    std::size_t available() const noexcept { return rend - rpos; }
+    std::string_view unread() const noexcept { return {rbuf.data() + rpos, available()}; }
     std::string take(std::size_t n) {
-        std::string out = rbuf.substr(rpos, n);
+        std::string out(rbuf.data() + rpos, n);
         rpos += n;
-        if (rpos == rbuf.size()) rbuf.clear(), rpos = 0;
+        if (rpos == rend) rpos = rend = 0;
         return out;
+    }
+    // Makes room for at least n more bytes after rend.
+    void reserve_tail(std::size_t n) {
+        if (rbuf.size() - rend >= n) return;
+        if (rpos > 0) {  // compact first
+            std::memmove(rbuf.data(), rbuf.data() + rpos, available());
+            rend -= rpos;
+            rpos = 0;
+        }
+        if (rbuf.size() - rend < n) rbuf.resize(rend + n);
     }
 
     // Writing: wbuf[wpos..] is not sent yet.
@@ -122,7 +136,9 @@ bool StreamReader::at_eof() const noexcept {
 
 void StreamReader::feed_data(std::string_view data) {
     if (core_->eof) throw InvalidStateError("feed_data after feed_eof");
-    core_->rbuf.append(data);
+    core_->reserve_tail(data.size());
+    std::memcpy(core_->rbuf.data() + core_->rend, data.data(), data.size());
+    core_->rend += data.size();
     core_->fed.set();
 }
 
@@ -139,22 +155,11 @@ Task<> StreamReader::fill() {
         co_await c.fed.wait();
         co_return;
     }
-    if (c.rpos > 0 && c.rpos * 2 >= c.rbuf.size()) {  // compact before growing
-        c.rbuf.erase(0, c.rpos);
-        c.rpos = 0;
-    }
-    const std::size_t old = c.rbuf.size();
-    const std::size_t chunk = 64 * 1024;
-    c.rbuf.resize(old + chunk);
-    std::size_t n = 0;
-    try {
-        n = co_await sock_recv_into(c.sock,
-                                    std::as_writable_bytes(std::span(c.rbuf.data() + old, chunk)));
-    } catch (...) {
-        c.rbuf.resize(old);
-        throw;
-    }
-    c.rbuf.resize(old + n);
+    constexpr std::size_t chunk = 64 * 1024;
+    c.reserve_tail(chunk);
+    const std::size_t n = co_await sock_recv_into(
+        c.sock, std::as_writable_bytes(std::span(c.rbuf.data() + c.rend, c.rbuf.size() - c.rend)));
+    c.rend += n;
     if (n == 0) c.eof = true;
 }
 
@@ -192,8 +197,7 @@ Task<std::string> StreamReader::readuntil(std::string separator) {
     while (true) {
         const std::size_t buflen = c.available();
         if (buflen >= offset + seplen) {
-            const std::string_view unread(c.rbuf.data() + c.rpos, buflen);
-            isep = unread.find(separator, offset);
+            isep = c.unread().find(separator, offset);
             if (isep != std::string_view::npos) break;
             offset = buflen + 1 - seplen;
             if (offset > c.limit)
@@ -216,8 +220,7 @@ Task<std::string> StreamReader::readline() {
         co_return e.partial();
     } catch (const LimitOverrunError& e) {
         // Discard the overrun (and its newline, if that is in the buffer), as asyncio does.
-        const std::string_view unread(c.rbuf.data() + c.rpos, c.available());
-        if (unread.substr(e.consumed(), 1) == "\n")
+        if (c.unread().substr(e.consumed(), 1) == "\n")
             c.take(e.consumed() + 1);
         else
             c.take(c.available());
