@@ -24,16 +24,20 @@ struct conn {
 };
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig) {
+    (void)sig;
+    stop = 1;
+}
 
-static void close_conn(int ep, struct conn *c) {
+static void close_conn(int ep, struct conn* c) {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     free(c);
 }
 
-/* Echo until the socket has nothing more to read or will not take more; 0 if the connection ended. */
-static int serve(struct conn *c) {
+/* Echo until the socket has nothing more to read or will not take more; 0 if the connection ended.
+ */
+static int serve(struct conn* c) {
     for (;;) {
         while (c->pending_len > 0) {
             ssize_t n = send(c->fd, c->buf + c->pending_off, c->pending_len, MSG_NOSIGNAL);
@@ -49,7 +53,7 @@ static int serve(struct conn *c) {
     }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     int port = argc > 1 ? atoi(argv[1]) : 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -58,12 +62,12 @@ int main(int argc, char **argv) {
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 4096) < 0) {
+    if (bind(lfd, (struct sockaddr*)&addr, sizeof addr) < 0 || listen(lfd, 4096) < 0) {
         perror("bind/listen");
         return 1;
     }
     socklen_t len = sizeof addr;
-    getsockname(lfd, (struct sockaddr *)&addr, &len);
+    getsockname(lfd, (struct sockaddr*)&addr, &len);
     printf("Serving on 127.0.0.1:%d\n", ntohs(addr.sin_port));
     fflush(stdout);
 
@@ -74,14 +78,15 @@ int main(int argc, char **argv) {
     while (!stop) {
         int n = epoll_wait(ep, events, 256, 200);
         for (int i = 0; i < n; ++i) {
-            struct conn *c = events[i].data.ptr;
+            struct conn* c = events[i].data.ptr;
             if (!c) { /* the listening socket */
                 int fd;
                 while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    struct conn *nc = calloc(1, sizeof *nc);
+                    struct conn* nc = calloc(1, sizeof *nc);
                     nc->fd = fd;
-                    struct epoll_event cev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = nc};
+                    struct epoll_event cev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
+                                              .data.ptr = nc};
                     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
                 }
                 continue;

@@ -22,7 +22,8 @@ aio::Task<> echo_client(std::string host, std::uint16_t port, std::string messag
 
 aio::Task<> run_clients(std::string host, std::uint16_t port) {
     std::vector<aio::Task<>> clients;
-    for (const char* name : {"oxford", "stilton", "kikorangi", "danish", "cheddar", "roquefort", "gorgonzola"})
+    for (const char* name :
+         {"oxford", "stilton", "kikorangi", "danish", "cheddar", "roquefort", "gorgonzola"})
         clients.push_back(echo_client(host, port, name));
     co_await aio::wait(std::move(clients));
 }
@@ -32,8 +33,10 @@ int main(int argc, char** argv) {
     int port = 8888;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string arg = argv[i];
-        if (arg == "--host") host = argv[i + 1];
-        else if (arg == "--port") port = std::atoi(argv[i + 1]);
+        if (arg == "--host")
+            host = argv[i + 1];
+        else if (arg == "--port")
+            port = std::atoi(argv[i + 1]);
     }
     aio::run(run_clients(host, static_cast<std::uint16_t>(port)));
 }

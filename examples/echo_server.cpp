@@ -56,9 +56,12 @@ int main(int argc, char** argv) {
     bool lines = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--host" && i + 1 < argc) host = argv[++i];
-        else if (arg == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
-        else if (arg == "--lines") lines = true;
+        if (arg == "--host" && i + 1 < argc)
+            host = argv[++i];
+        else if (arg == "--port" && i + 1 < argc)
+            port = std::atoi(argv[++i]);
+        else if (arg == "--lines")
+            lines = true;
         else {
             std::fprintf(stderr, "usage: echo_server [--host H] [--port P] [--lines]\n");
             return 2;

@@ -59,6 +59,16 @@ aio::Task<> round_trip(const char* host, std::string payload) {
     EXPECT_TRUE(seen == payload);
 }
 
+// A connected loopback pair: the client end and the server end.
+aio::Task<std::pair<aio::Socket, aio::Socket>> connected_pair() {
+    auto lsock = listener("127.0.0.1");
+    auto client = aio::Socket::create(AF_INET);
+    auto accepting = aio::create_task(aio::sock_accept(lsock));
+    co_await aio::sock_connect(client, lsock.getsockname());
+    auto [conn, peer] = co_await std::move(accepting);
+    co_return std::pair(std::move(client), std::move(conn));
+}
+
 std::string pattern(std::size_t n) {
     std::string s(n, '\0');
     for (std::size_t i = 0; i < n; ++i)
@@ -95,11 +105,7 @@ AIO_TEST(Sockets, ConnectionRefusedIsASystemError) {
 }
 
 AIO_TEST(Sockets, PeerCloseGivesEofThenEpipeWithoutSignal) {
-    auto lsock = listener("127.0.0.1");
-    auto client = aio::Socket::create(AF_INET);
-    auto accepting = aio::create_task(aio::sock_accept(lsock));
-    co_await aio::sock_connect(client, lsock.getsockname());
-    auto [conn, peer] = co_await std::move(accepting);
+    auto [client, conn] = co_await connected_pair();
     conn.close();
     EXPECT_EQ(co_await aio::sock_recv(client, 100), "");  // end of stream
     bool failed = false;
@@ -113,11 +119,7 @@ AIO_TEST(Sockets, PeerCloseGivesEofThenEpipeWithoutSignal) {
 }
 
 AIO_TEST(Sockets, CancellingARecvLeavesNoWaiterBehind) {
-    auto lsock = listener("127.0.0.1");
-    auto client = aio::Socket::create(AF_INET);
-    auto accepting = aio::create_task(aio::sock_accept(lsock));
-    co_await aio::sock_connect(client, lsock.getsockname());
-    auto [conn, peer] = co_await std::move(accepting);
+    auto [client, conn] = co_await connected_pair();
     auto pending = aio::create_task(aio::sock_recv(client, 100));
     co_await aio::sleep(10ms);
     pending.cancel();
@@ -128,11 +130,7 @@ AIO_TEST(Sockets, CancellingARecvLeavesNoWaiterBehind) {
 }
 
 AIO_TEST(Sockets, TwoReadersOnOneFdIsAnError) {
-    auto lsock = listener("127.0.0.1");
-    auto client = aio::Socket::create(AF_INET);
-    auto accepting = aio::create_task(aio::sock_accept(lsock));
-    co_await aio::sock_connect(client, lsock.getsockname());
-    auto [conn, peer] = co_await std::move(accepting);
+    auto [client, conn] = co_await connected_pair();
     auto first = aio::create_task(aio::sock_recv(client, 100));
     co_await aio::sleep(0s);
     EXPECT_THROW(co_await aio::sock_recv(client, 100), aio::RuntimeError);

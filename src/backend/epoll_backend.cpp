@@ -23,7 +23,7 @@ namespace {
 }
 
 class EpollBackend final : public Backend {
-public:
+  public:
     EpollBackend() {
         epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epfd_ < 0) throw_errno("epoll_create1");
@@ -55,7 +55,8 @@ public:
             n = ::epoll_wait(epfd_, events, 256, -1);
         } else {
             const auto ns = std::max<std::int64_t>(0, timeout.count());
-            timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+            timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                        static_cast<long>(ns % 1'000'000'000)};
             n = have_pwait2_ ? ::epoll_pwait2(epfd_, events, 256, &ts, nullptr) : -1;
             if (n < 0 && errno == ENOSYS) {  // kernel before 5.11: milliseconds, rounded up
                 have_pwait2_ = false;
@@ -92,10 +93,12 @@ public:
     void watch(FdWaiter& w) override {
         const int fd = w.fd();
         if (fd < 0) throw std::system_error(EBADF, std::generic_category(), "wait on fd");
-        if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(static_cast<std::size_t>(fd) + 1);
+        if (static_cast<std::size_t>(fd) >= fds_.size())
+            fds_.resize(static_cast<std::size_t>(fd) + 1);
         Entry& e = fds_[fd];
         FdWaiter*& slot = w.interest() == FdWaiter::Interest::read ? e.reader : e.writer;
-        if (slot) throw RuntimeError("another task is already waiting on this fd in the same direction");
+        if (slot)
+            throw RuntimeError("another task is already waiting on this fd in the same direction");
         if (!e.registered) {
             epoll_event ev{};
             ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -129,7 +132,7 @@ public:
         e = Entry{};
     }
 
-private:
+  private:
     struct Entry {
         FdWaiter* reader = nullptr;
         FdWaiter* writer = nullptr;
@@ -151,6 +154,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(EventLoop&) { return std::make_unique<EpollBackend>(); }
+std::unique_ptr<Backend> make_backend(EventLoop&) {
+    return std::make_unique<EpollBackend>();
+}
 
 }  // namespace aio::detail

@@ -10,7 +10,7 @@
 namespace aio::detail {
 
 class FdWaiter : Suspension {
-public:
+  public:
     enum class Interest : unsigned char { read, write };
     // check_first: the caller does not know the fd to be unready, so look (poll) before waiting;
     // the wait still yields to the loop once. Socket operations pass false: they just saw EAGAIN.
@@ -29,7 +29,7 @@ public:
     // Called by the backend: the fd is ready (or in error, which the retried call will report).
     void ready() noexcept;
 
-private:
+  private:
     static bool cancel_wait(Suspension* s, TaskBase&) noexcept;
     int fd_;
     Interest interest_;
