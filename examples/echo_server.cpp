@@ -2,7 +2,7 @@
 // 64 KiB at a time, writes it back and drains (binary payloads, benchmarks); with --lines it is
 // the talks' readline version. Prints "Serving on HOST:PORT", then serves until killed
 // (graceful shutdown on SIGINT/SIGTERM comes with signal support).
-//   echo_server [--host 127.0.0.1] [--port 8888] [--lines]
+//   echo_server [--host 127.0.0.1] [--port 8888] [--backend io_uring|epoll] [--lines]
 #include <aio/aio.hpp>
 
 #include <cerrno>
@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     std::string host = "127.0.0.1";
     int port = 8888;
     bool lines = false;
+    aio::LoopOptions options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--host" && i + 1 < argc)
@@ -62,10 +63,16 @@ int main(int argc, char** argv) {
             port = std::atoi(argv[++i]);
         else if (arg == "--lines")
             lines = true;
+        else if (arg == "--backend" && i + 1 < argc && argv[i + 1] == std::string("io_uring"))
+            options.backend = aio::BackendKind::io_uring, ++i;
+        else if (arg == "--backend" && i + 1 < argc && argv[i + 1] == std::string("epoll"))
+            options.backend = aio::BackendKind::epoll, ++i;
         else {
-            std::fprintf(stderr, "usage: echo_server [--host H] [--port P] [--lines]\n");
+            std::fprintf(stderr,
+                         "usage: echo_server [--host H] [--port P] [--backend io_uring|epoll] "
+                         "[--lines]\n");
             return 2;
         }
     }
-    aio::run(amain(host, static_cast<std::uint16_t>(port), lines));
+    aio::run(amain(host, static_cast<std::uint16_t>(port), lines), options);
 }

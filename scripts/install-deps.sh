@@ -3,7 +3,8 @@
 # Run as root on a fresh machine (make test / make demo call it); as another user it only reports.
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev)
+packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+  liburing-dev)
 [ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
 
 missing=()

@@ -69,7 +69,7 @@ bool virtual_time_forced() {
 }  // namespace
 
 EventLoop::EventLoop(LoopOptions options)
-    : backend_(detail::make_backend(*this)),
+    : backend_(detail::make_backend(options.backend)),
       tasks_(std::make_unique<TaskList>()),
       virtual_time_(options.virtual_time || virtual_time_forced()) {
     detail::register_loop(this);
@@ -93,12 +93,6 @@ void EventLoop::check_open() const {
     if (closed_) throw RuntimeError("Event loop is closed");
 }
 
-void EventLoop::watch_fd(detail::FdWaiter& w) {
-    backend_->watch(w);
-}
-void EventLoop::unwatch_fd(detail::FdWaiter& w) noexcept {
-    backend_->unwatch(w);
-}
 void EventLoop::forget_fd(int fd) noexcept {
     if (backend_) backend_->forget(fd);
 }
@@ -142,6 +136,8 @@ void EventLoop::run_once() {
     if (ready_.empty() || stopping_ || ++busy_iterations_ >= kBusyPollInterval) {
         busy_iterations_ = 0;
         poll_backend();
+    } else if (backend_->batches_submissions()) {
+        backend_->flush();  // io_uring: submit this iteration's operations, take completions
     }
     take_threadsafe_callbacks();
 

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "aio/detail/io_op.hpp"
 #include "aio/detail/task_base.hpp"
 
 namespace aio {
@@ -18,64 +18,8 @@ namespace {
 [[noreturn]] void throw_errno(int err, const char* what) {
     throw std::system_error(err, std::generic_category(), what);
 }
-bool would_block(int err) noexcept {
-    return err == EAGAIN || err == EWOULDBLOCK;
-}
-
-// Waits after a call returned EAGAIN: the fd is known not to be ready, so no look first.
-Task<> wait_for(const Socket& sock, detail::FdWaiter::Interest interest) {
-    detail::FdWaiter w(sock.fileno(), interest, false);
-    co_await w;
-}
-constexpr auto kRead = detail::FdWaiter::Interest::read;
-constexpr auto kWrite = detail::FdWaiter::Interest::write;
+using Op = detail::IoOp::Kind;
 }  // namespace
-
-// ---- FdWaiter ----
-
-namespace detail {
-
-FdWaiter::~FdWaiter() {
-    if (watching_) task_->loop().unwatch_fd(*this);
-}
-
-void FdWaiter::await_suspend(std::coroutine_handle<> h) {
-    task_ = &current_task_for_await();
-    if (check_first_) {
-        pollfd p{fd_, static_cast<short>(interest_ == Interest::read ? POLLIN : POLLOUT), 0};
-        if (::poll(&p, 1, 0) > 0) {  // ready already: just yield once
-            task_->suspend(h, nullptr);
-            task_->wake();
-            return;
-        }
-    }
-    task_->loop().watch_fd(*this);
-    watching_ = true;
-    task_->suspend(h, this);
-}
-
-void FdWaiter::await_resume() {
-    if (!task_) return;
-    if (cancelled_) task_->throw_cancelled();
-    task_->throw_if_cancel_pending();
-}
-
-void FdWaiter::ready() noexcept {
-    watching_ = false;
-    task_->wake();
-}
-
-bool FdWaiter::cancel_wait(Suspension* s, TaskBase&) noexcept {
-    auto* self = static_cast<FdWaiter*>(s);
-    if (!self->watching_) return false;
-    self->task_->loop().unwatch_fd(*self);
-    self->watching_ = false;
-    self->cancelled_ = true;
-    self->task_->wake();
-    return true;
-}
-
-}  // namespace detail
 
 // ---- SocketAddress ----
 
@@ -176,14 +120,10 @@ SocketAddress Socket::getpeername() const {
 // ---- loop.sock_* ----
 
 Task<std::size_t> sock_recv_into(Socket& sock, std::span<std::byte> buffer) {
-    while (true) {
-        const ssize_t n = ::recv(sock.fileno(), buffer.data(), buffer.size(), 0);
-        if (n >= 0) co_return static_cast<std::size_t>(n);
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_errno(err, "recv");
-        co_await wait_for(sock, kRead);
-    }
+    detail::IoOp op(Op::recv, sock.fileno(), buffer.data(), buffer.size());
+    const long n = co_await op;
+    if (n < 0) throw_errno(static_cast<int>(-n), "recv");
+    co_return static_cast<std::size_t>(n);
 }
 
 Task<std::string> sock_recv(Socket& sock, std::size_t max_bytes) {
@@ -195,40 +135,29 @@ Task<std::string> sock_recv(Socket& sock, std::size_t max_bytes) {
 
 Task<> sock_sendall(Socket& sock, std::string_view data) {
     while (!data.empty()) {
-        const ssize_t n = ::send(sock.fileno(), data.data(), data.size(), MSG_NOSIGNAL);
-        if (n >= 0) {
-            data.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (!would_block(err)) throw_errno(err, "send");
-        co_await wait_for(sock, kWrite);
+        detail::IoOp op(Op::send, sock.fileno(), const_cast<char*>(data.data()), data.size());
+        const long n = co_await op;
+        if (n < 0) throw_errno(static_cast<int>(-n), "send");
+        data.remove_prefix(static_cast<std::size_t>(n));
     }
 }
 
 Task<std::pair<Socket, SocketAddress>> sock_accept(Socket& listener) {
     while (true) {
         SocketAddress peer;
-        const int fd = ::accept4(listener.fileno(), peer.data(), peer.size_ptr(),
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) co_return std::pair<Socket, SocketAddress>(Socket(fd), peer);
-        const int err = errno;
-        if (err == EINTR || err == ECONNABORTED) continue;
-        if (!would_block(err)) throw_errno(err, "accept");
-        co_await wait_for(listener, kRead);
+        detail::IoOp op(Op::accept, listener.fileno(), nullptr, 0, peer.data(), peer.size_ptr());
+        const long fd = co_await op;
+        if (fd >= 0) co_return std::pair<Socket, SocketAddress>(Socket(static_cast<int>(fd)), peer);
+        if (fd == -ECONNABORTED) continue;  // the peer gave up while queued: take the next one
+        throw_errno(static_cast<int>(-fd), "accept");
     }
 }
 
 Task<> sock_connect(Socket& sock, const SocketAddress& address) {
-    if (::connect(sock.fileno(), address.data(), address.size()) == 0) co_return;
-    int err = errno;
-    if (err != EINPROGRESS && err != EINTR) throw_errno(err, "connect");
-    co_await wait_for(sock, kWrite);
-    socklen_t len = sizeof err;
-    if (::getsockopt(sock.fileno(), SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        throw_errno(errno, "getsockopt");
-    if (err != 0) throw_errno(err, "connect");
+    SocketAddress to = address;
+    detail::IoOp op(Op::connect, sock.fileno(), nullptr, 0, to.data(), to.size_ptr());
+    const long r = co_await op;
+    if (r < 0) throw_errno(static_cast<int>(-r), "connect");
 }
 
 }  // namespace aio

@@ -8,6 +8,7 @@
 #include <set>
 #include <system_error>
 
+#include "aio/detail/io_op.hpp"
 #include "aio/sleep.hpp"
 
 namespace aio {
@@ -105,7 +106,7 @@ Task<> flush(std::shared_ptr<StreamCore> core) {
     while (core->pending() > 0 && !core->write_error) {
         if (!core->send_some()) {
             if (core->pending() <= core->low) core->drained.set();
-            FdWaiter w(core->sock.fileno(), FdWaiter::Interest::write, false);
+            FdWaiter w(core->sock.fileno(), Interest::write, false);
             co_await w;
         }
     }
@@ -157,9 +158,11 @@ Task<> StreamReader::fill() {
     }
     constexpr std::size_t chunk = 64 * 1024;
     c.reserve_tail(chunk);
-    const std::size_t n = co_await sock_recv_into(
-        c.sock, std::as_writable_bytes(std::span(c.rbuf.data() + c.rend, c.rbuf.size() - c.rend)));
-    c.rend += n;
+    detail::IoOp op(detail::IoOp::Kind::recv, c.sock.fileno(), c.rbuf.data() + c.rend,
+                    c.rbuf.size() - c.rend);
+    const long n = co_await op;
+    if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
+    c.rend += static_cast<std::size_t>(n);
     if (n == 0) c.eof = true;
 }
 
@@ -362,6 +365,9 @@ Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
         bool back_off = false;
         try {
             auto [conn, peer] = co_await sock_accept(st->listeners[index]);
+            // Accepted while the server was closing (the kernel finished the accept before the
+            // cancellation reached it): not served; the connection is closed here.
+            if (!st->serving) co_return;
             auto core = make_streams(std::move(conn), st->limit);
             st->clients.insert(core.first.core());
             ++st->active;

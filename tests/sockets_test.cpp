@@ -6,6 +6,8 @@
 
 #include <string>
 #include <system_error>
+#include <tuple>
+#include <vector>
 
 #include "helpers.hpp"
 
@@ -127,6 +129,41 @@ AIO_TEST(Sockets, CancellingARecvLeavesNoWaiterBehind) {
     // The fd is free for the next reader, and data is not lost.
     co_await aio::sock_sendall(conn, "after");
     EXPECT_EQ(co_await aio::sock_recv(client, 100), "after");
+}
+
+AIO_TEST(Sockets, ClosingASocketEndsARecvWaitingOnIt) {
+    auto [client, conn] = co_await connected_pair();
+    auto pending = aio::create_task(aio::sock_recv(client, 100));
+    co_await aio::sleep(10ms);
+    client.close();  // io_uring: the kernel still holds the recv; it must end, not hang
+    try {
+        co_await pending;
+        ADD_FAILURE() << "recv on a closed socket returned";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code().value(), EBADF);
+    }
+}
+
+// Closing a loop destroys a frame whose recv the kernel still has (io_uring): the operation is
+// cancelled and waited for first, so the kernel never writes into freed memory (ASan watches).
+TEST(Sockets, LoopCloseWithARecvInFlight) {
+    std::vector<std::string> reports;
+    aio::Socket client, conn;
+    {
+        aio::EventLoop loop;
+        loop.set_exception_handler(
+            [&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c.message); });
+        std::tie(client, conn) = loop.run_until_complete(connected_pair());
+        loop.create_task(aio::sock_recv(client, 1 << 16));
+        loop.run_until_complete([]() -> aio::Task<> { co_await aio::sleep(1ms); }());
+        loop.close();
+        ASSERT_EQ(reports.size(), 1u);
+        EXPECT_EQ(reports[0], "Task was destroyed but it is pending!");
+    }
+    // The bytes sent now are still there for a later reader: nothing was consumed.
+    ASSERT_EQ(::send(conn.fileno(), "late", 4, MSG_NOSIGNAL), 4);
+    char buf[8];
+    EXPECT_EQ(::recv(client.fileno(), buf, sizeof buf, 0), 4);
 }
 
 AIO_TEST(Sockets, TwoReadersOnOneFdIsAnError) {

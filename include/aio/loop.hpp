@@ -31,7 +31,6 @@ class Future;
 namespace detail {
 class TaskBase;
 class Backend;
-class FdWaiter;
 
 // A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
 class CallbackNode : public TimerNode, public PoolAllocated {
@@ -106,9 +105,17 @@ struct ExceptionContext {
 };
 using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
+// Which kernel interface a loop's I/O goes through.
+enum class BackendKind : unsigned char {
+    automatic,  // AIO_BACKEND=io_uring|epoll if set, else io_uring when the kernel allows it
+    io_uring,   // RuntimeError if the kernel does not allow it
+    epoll,
+};
+
 struct LoopOptions {
     // Virtual time (for tests): when nothing is runnable, the clock jumps to the next timer.
     bool virtual_time = false;
+    BackendKind backend = BackendKind::automatic;
 };
 
 struct TaskOptions {
@@ -198,7 +205,7 @@ class EventLoop {
     // Prints the context to stderr, as asyncio's default handler logs it.
     static void default_exception_handler(const ExceptionContext& context) noexcept;
 
-    // The backend in use ("epoll").
+    // The backend in use: "io_uring" or "epoll".
     const char* backend_name() const noexcept;
 
     // Before closing an fd this loop has waited on (aio::Socket::close does it): drops the
@@ -209,8 +216,7 @@ class EventLoop {
     detail::TaskBase* current_task() const noexcept { return current_; }
     void schedule(detail::Runnable* r) noexcept { ready_.push(r); }
     void add_timer(detail::TimerNode* n) { timers_.push(n); }
-    void watch_fd(detail::FdWaiter& w);
-    void unwatch_fd(detail::FdWaiter& w) noexcept;
+    detail::Backend& backend() noexcept { return *backend_; }
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
     // Spends one unit of the running task's coop budget; false when the task must yield.
     bool spend_budget() noexcept { return --budget_ > 0; }

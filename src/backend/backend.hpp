@@ -1,26 +1,22 @@
-// The interface between the event loop and the kernel: the only code that knows about epoll,
-// io_uring or poll lives behind it. The loop calls wait() once per iteration with the time until
-// its next timer; the backend blocks at most that long and puts whatever completed on the loop's
+// The interface between the event loop and the kernel: the only code that knows about epoll or
+// io_uring lives behind it. The loop calls wait() once per iteration with the time until its
+// next timer; the backend blocks at most that long and puts whatever completed on the loop's
 // ready queue. wakeup() is the one thread-safe call: it ends a wait() early.
 //
-// I/O is readiness-based for now: an operation tries its system call first and, on EAGAIN,
-// waits for readiness with an FdWaiter (watch/unwatch). epoll registers each fd once,
-// edge-triggered; io_uring can serve the same interface with POLL_ADD, and later complete
-// operations itself (one SQE per operation, user_data = an operation node in the awaiting frame,
-// submitted in one batch per wait(); a cancelled operation resumes its coroutine only after the
-// kernel is done with its buffer).
+// Two kinds of backend. A readiness backend (epoll) watches fds: socket operations try their
+// system call first and, when it would block, the backend retries it on readiness. A completion
+// backend (io_uring) is handed the operations themselves (submit), batched into one system call
+// per loop iteration; both kinds serve readiness waits (watch) for foreign fds.
 #pragma once
 #include <memory>
 
+#include "aio/loop.hpp"
 #include "aio/time.hpp"
-
-namespace aio {
-class EventLoop;
-}
 
 namespace aio::detail {
 
-class FdWaiter;
+struct ReadinessWaiter;
+class IoOp;
 
 class Backend {
   public:
@@ -29,20 +25,45 @@ class Backend {
     // Blocks until I/O completes, wakeup() is called, or `timeout` passes (Duration::max():
     // no limit; zero: just poll).
     virtual void wait(Duration timeout) = 0;
+    // Between waits, while the loop is busy: hand queued submissions to the kernel and collect
+    // completions that need no system call. Only called when batches_submissions().
+    virtual void flush() {}
+    bool batches_submissions() const noexcept { return completes_io_; }
     // Thread-safe: makes the current or next wait() return promptly.
     virtual void wakeup() noexcept = 0;
     // Whether operations are in flight; the virtual clock never jumps past pending I/O.
     virtual bool has_pending_io() const noexcept = 0;
-    // Wakes `w` (w->ready()) once its fd is ready for its interest. One waiter per fd and
-    // interest: a second one gets RuntimeError.
-    virtual void watch(FdWaiter& w) = 0;
-    virtual void unwatch(FdWaiter& w) noexcept = 0;
-    // The fd is about to be closed: drop its registration (waiters on it are woken, and their
-    // retried call reports the error).
+
+    // Calls w.on_ready once its fd is ready for its interest (again, while on_ready returns
+    // false). One waiter per fd and interest: a second one gets RuntimeError.
+    virtual void watch(ReadinessWaiter& w) = 0;
+    virtual void unwatch(ReadinessWaiter& w) noexcept = 0;
+
+    // Completion backends: the kernel does `op` and the backend calls op.complete(result).
+    bool completes_io() const noexcept { return completes_io_; }
+    virtual void submit(IoOp& op);
+    // Asks the kernel to stop `op` early; its completion still arrives (usually -ECANCELED).
+    virtual void cancel(IoOp& op) noexcept;
+    // `op`'s frame is being destroyed while the kernel has it: cancel it and wait, blocking, for
+    // its completion (loop close only).
+    virtual void abandon(IoOp& op) noexcept;
+
+    // The fd is about to be closed: readiness waiters on it are woken (their retried call reports
+    // the error) and operations in flight on it end with EBADF.
     virtual void forget(int fd) noexcept = 0;
+
+  protected:
+    explicit Backend(bool completes_io) noexcept : completes_io_(completes_io) {}
+
+  private:
+    bool completes_io_;
 };
 
-// The backend for a new loop.
-std::unique_ptr<Backend> make_backend(EventLoop& loop);
+// The backend for a new loop: the one asked for (options, else AIO_BACKEND), else io_uring when
+// the kernel allows it, else epoll.
+std::unique_ptr<Backend> make_backend(BackendKind kind);
+std::unique_ptr<Backend> make_epoll_backend();
+// Null when the kernel does not offer what aio needs (reason says why).
+std::unique_ptr<Backend> make_uring_backend(std::string& reason);
 
 }  // namespace aio::detail

@@ -1,6 +1,6 @@
 // The epoll backend: readiness-based. Each fd is registered once, edge-triggered, for reading and
-// writing, the first time a task waits on it; an event wakes the task waiting for that
-// direction, whose retried system call does the work. An eventfd in the same set wakes the loop
+// writing, the first time a task waits on it; an event calls the waiter for that direction,
+// which retries its system call (or wakes its task). An eventfd in the same set wakes the loop
 // from other threads. Timeouts use epoll_pwait2 (nanoseconds) where the kernel has it.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "aio/detail/fd_waiter.hpp"
@@ -24,7 +25,7 @@ namespace {
 
 class EpollBackend final : public Backend {
   public:
-    EpollBackend() {
+    EpollBackend() : Backend(false) {
         epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epfd_ < 0) throw_errno("epoll_create1");
         wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -78,8 +79,8 @@ class EpollBackend final : public Backend {
             Entry& e = fds_[fd];
             const std::uint32_t ev = events[i].events;
             const bool failed = ev & (EPOLLERR | EPOLLHUP);
-            if (e.reader && (failed || (ev & (EPOLLIN | EPOLLRDHUP)))) wake(e.reader);
-            if (e.writer && (failed || (ev & EPOLLOUT))) wake(e.writer);
+            if (e.reader && (failed || (ev & (EPOLLIN | EPOLLRDHUP)))) notify(e.reader);
+            if (e.writer && (failed || (ev & EPOLLOUT))) notify(e.writer);
         }
     }
 
@@ -90,13 +91,13 @@ class EpollBackend final : public Backend {
 
     bool has_pending_io() const noexcept override { return waiting_ > 0; }
 
-    void watch(FdWaiter& w) override {
-        const int fd = w.fd();
+    void watch(ReadinessWaiter& w) override {
+        const int fd = w.fd;
         if (fd < 0) throw std::system_error(EBADF, std::generic_category(), "wait on fd");
         if (static_cast<std::size_t>(fd) >= fds_.size())
             fds_.resize(static_cast<std::size_t>(fd) + 1);
         Entry& e = fds_[fd];
-        FdWaiter*& slot = w.interest() == FdWaiter::Interest::read ? e.reader : e.writer;
+        ReadinessWaiter*& slot = w.interest == Interest::read ? e.reader : e.writer;
         if (slot)
             throw RuntimeError("another task is already waiting on this fd in the same direction");
         if (!e.registered) {
@@ -110,11 +111,11 @@ class EpollBackend final : public Backend {
         ++waiting_;
     }
 
-    void unwatch(FdWaiter& w) noexcept override {
-        const int fd = w.fd();
+    void unwatch(ReadinessWaiter& w) noexcept override {
+        const int fd = w.fd;
         if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
         Entry& e = fds_[fd];
-        FdWaiter*& slot = w.interest() == FdWaiter::Interest::read ? e.reader : e.writer;
+        ReadinessWaiter*& slot = w.interest == Interest::read ? e.reader : e.writer;
         if (slot == &w) {
             slot = nullptr;
             --waiting_;
@@ -124,8 +125,8 @@ class EpollBackend final : public Backend {
     void forget(int fd) noexcept override {
         if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
         Entry& e = fds_[fd];
-        if (e.reader) wake(e.reader);
-        if (e.writer) wake(e.writer);
+        if (e.reader) release(e.reader);
+        if (e.writer) release(e.writer);
         // Deregister before close: epoll keys registrations on the open file, and a dup'ed fd
         // would otherwise keep firing for this number.
         if (e.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
@@ -134,15 +135,22 @@ class EpollBackend final : public Backend {
 
   private:
     struct Entry {
-        FdWaiter* reader = nullptr;
-        FdWaiter* writer = nullptr;
+        ReadinessWaiter* reader = nullptr;
+        ReadinessWaiter* writer = nullptr;
         bool registered = false;
     };
-    void wake(FdWaiter*& slot) noexcept {
-        FdWaiter* w = slot;
-        slot = nullptr;
+    // The fd is ready: the waiter retries (and stays while its call would still block).
+    void notify(ReadinessWaiter*& slot) noexcept {
+        if (slot->on_ready(slot, false)) {
+            slot = nullptr;
+            --waiting_;
+        }
+    }
+    // The fd is going away: the waiter is told once and dropped whatever it says.
+    void release(ReadinessWaiter*& slot) noexcept {
+        ReadinessWaiter* w = std::exchange(slot, nullptr);
         --waiting_;
-        w->ready();
+        w->on_ready(w, true);
     }
 
     int epfd_ = -1;
@@ -154,7 +162,7 @@ class EpollBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(EventLoop&) {
+std::unique_ptr<Backend> make_epoll_backend() {
     return std::make_unique<EpollBackend>();
 }
 

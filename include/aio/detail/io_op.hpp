@@ -1,0 +1,66 @@
+// One socket operation a task awaits (recv, send, accept, connect, recvmsg, sendmsg); the node
+// lives in the awaiting frame. On a readiness backend (epoll) the system call is tried at once
+// and, if it would block, retried by the backend each time the fd becomes ready. On a completion
+// backend (io_uring) it is submitted to the kernel, which does it and reports the result; a
+// cancelled operation resumes its task only after the kernel's completion for it has arrived,
+// so buffers and addresses are never freed under the kernel.
+#pragma once
+#include <sys/socket.h>
+
+#include <coroutine>
+#include <cstddef>
+
+#include "aio/detail/fd_waiter.hpp"
+
+namespace aio::detail {
+
+class IoOp : Suspension, public ReadinessWaiter {
+  public:
+    enum class Kind : unsigned char { recv, send, accept, connect, recvmsg, sendmsg };
+    // recv/send: buf and len. accept: addr and addrlen receive the peer's address. connect: addr
+    // and *addrlen give it. recvmsg/sendmsg: buf is the msghdr.
+    IoOp(Kind kind, int fd, void* buf, std::size_t len, sockaddr* addr = nullptr,
+         socklen_t* addrlen = nullptr) noexcept;
+    IoOp(const IoOp&) = delete;
+    IoOp& operator=(const IoOp&) = delete;
+    ~IoOp();
+
+    bool await_ready() noexcept;
+    void await_suspend(std::coroutine_handle<> h);
+    // The result: >= 0 on success (bytes, or the accepted fd), else -errno. CancelledError if the
+    // task was cancelled before the operation took effect.
+    long await_resume();
+
+    // ---- for the backends ----
+    Kind kind() const noexcept { return kind_; }
+    void* buffer() const noexcept { return buf_; }
+    std::size_t length() const noexcept { return len_; }
+    sockaddr* address() const noexcept { return addr_; }
+    socklen_t* address_length() const noexcept { return addrlen_; }
+    // The operation's result; wakes the task unless the frame is going away.
+    void complete(long result) noexcept;
+    // Whether a completion backend still has it (abandon() waits until not).
+    bool in_flight() const noexcept {
+        return state_ == State::waiting || state_ == State::abandoned;
+    }
+
+  private:
+    enum class State : unsigned char { idle, waiting, done, cancelled, abandoned };
+    long perform() noexcept;  // the system call, for readiness backends: result or -errno
+    static bool retry(ReadinessWaiter* w, bool fd_closing) noexcept;
+    static bool cancel_op(Suspension* s, TaskBase&) noexcept;
+
+    Kind kind_;
+    State state_ = State::idle;
+    bool completes_ = false;  // submitted to a completion backend
+    bool cancel_requested_ = false;
+    bool connect_started_ = false;
+    void* buf_;
+    std::size_t len_;
+    sockaddr* addr_;
+    socklen_t* addrlen_;
+    long result_ = 0;
+    TaskBase* task_ = nullptr;
+};
+
+}  // namespace aio::detail

@@ -1,0 +1,319 @@
+// The io_uring backend: completion-based. Socket operations are handed to the kernel as
+// submission entries (user_data = the IoOp in the awaiting frame) and sent in one io_uring_enter
+// per loop iteration, together with the wait for completions, bounded by the next timer.
+// Readiness waits for foreign fds are one-shot POLL_ADDs, keyed by fd, direction and a generation
+// (not by the waiter's address), so that a late completion for a waiter already gone is
+// recognised and dropped. An eventfd read on the ring wakes the loop from other threads.
+#include <liburing.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "aio/detail/io_op.hpp"
+#include "aio/errors.hpp"
+#include "backend/backend.hpp"
+
+namespace aio::detail {
+namespace {
+
+// user_data: an IoOp's address (8-aligned, tag 0), or a tagged value.
+constexpr std::uint64_t kTagMask = 3;
+constexpr std::uint64_t kTagPoll = 1;    // fd << 32 | generation << 3 | direction << 2 | 1
+constexpr std::uint64_t kTagWakeup = 2;  // the eventfd read
+constexpr std::uint64_t kTagIgnore = 3;  // cancellations and poll removals: nothing to do
+
+class UringBackend final : public Backend {
+  public:
+    UringBackend() : Backend(true) {}
+    ~UringBackend() override {
+        if (ring_ready_) io_uring_queue_exit(&ring_);
+        if (wakefd_ >= 0) ::close(wakefd_);
+    }
+
+    // Sets the ring up; false (and why) if the kernel cannot give aio what it needs.
+    bool init(std::string& reason) {
+        io_uring_params p{};
+        // Completions' task work runs when the loop enters the kernel anyway (no interrupts);
+        // TASKRUN_FLAG says when it is waiting, so that a busy loop can enter for it.
+        p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_CQSIZE;
+        p.cq_entries = 4 * kEntries;
+        int r = io_uring_queue_init_params(kEntries, &ring_, &p);
+        if (r == -EINVAL) {  // before 5.19: no COOP_TASKRUN
+            p = io_uring_params{};
+            p.flags = IORING_SETUP_CQSIZE;
+            p.cq_entries = 4 * kEntries;
+            r = io_uring_queue_init_params(kEntries, &ring_, &p);
+        }
+        if (r < 0) {
+            reason = std::string("io_uring_setup: ") + std::strerror(-r);
+            return false;
+        }
+        ring_ready_ = true;
+        const unsigned needed = IORING_FEAT_NODROP | IORING_FEAT_EXT_ARG | IORING_FEAT_FAST_POLL;
+        if ((p.features & needed) != needed) {
+            reason = "kernel too old (needs NODROP, EXT_ARG and FAST_POLL: Linux 5.11)";
+            return false;
+        }
+        wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wakefd_ < 0) {
+            reason = std::string("eventfd: ") + std::strerror(errno);
+            return false;
+        }
+        // forget() cancels by fd (Linux 5.19): check that the kernel takes that.
+        io_uring_prep_cancel_fd(get_sqe(), wakefd_, IORING_ASYNC_CANCEL_ALL);
+        io_uring_cqe* cqe = nullptr;
+        r = io_uring_submit_and_wait(&ring_, 1);
+        if (r >= 0) r = io_uring_wait_cqe(&ring_, &cqe);
+        // (With CANCEL_ALL the result is how many were cancelled; EINVAL: not understood.)
+        if (r < 0 || (cqe->res < 0 && cqe->res != -ENOENT)) {
+            reason = "kernel too old (cancelling by fd needs Linux 5.19)";
+            return false;
+        }
+        io_uring_cqe_seen(&ring_, cqe);
+        arm_wakeup();
+        return true;
+    }
+
+    const char* name() const noexcept override { return "io_uring"; }
+
+    void wait(Duration timeout) override {
+        if (timeout == Duration::zero() || io_uring_cq_ready(&ring_) > 0) {
+            flush();
+            return;
+        }
+        io_uring_cqe* cqe = nullptr;
+        int r;
+        if (timeout == Duration::max()) {
+            r = io_uring_submit_and_wait(&ring_, 1);
+        } else {
+            const std::int64_t ns = timeout.count();
+            __kernel_timespec ts{ns / 1'000'000'000, ns % 1'000'000'000};
+            r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+        }
+        if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY)
+            throw std::system_error(-r, std::generic_category(), "io_uring_enter");
+        reap();
+    }
+
+    void flush() override {
+        int r = 0;
+        if (io_uring_sq_ready(&ring_) > 0)
+            r = io_uring_submit(&ring_);
+        else if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)
+            r = io_uring_get_events(&ring_);
+        if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+            throw std::system_error(-r, std::generic_category(), "io_uring_enter");
+        reap();
+    }
+
+    void wakeup() noexcept override {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
+    }
+
+    bool has_pending_io() const noexcept override { return pending_ > 0; }
+
+    void watch(ReadinessWaiter& w) override {
+        Entry& e = entry(w.fd);
+        Slot& s = claim(e, w.interest);
+        arm_poll(w, s);
+    }
+
+    void unwatch(ReadinessWaiter& w) noexcept override {
+        if (w.fd < 0 || static_cast<std::size_t>(w.fd) >= fds_.size()) return;
+        Entry& e = fds_[w.fd];
+        Slot& s = w.interest == Interest::read ? e.reader : e.writer;
+        if (s.waiter != &w) return;
+        s.waiter = nullptr;
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_poll_remove(sqe, poll_data(w.fd, w.interest, s.generation));
+        io_uring_sqe_set_data64(sqe, kTagIgnore);
+    }
+
+    void submit(IoOp& op) override {
+        Slot& s = claim(entry(op.fd), op.interest);
+        io_uring_sqe* sqe = get_sqe();
+        switch (op.kind()) {
+            case IoOp::Kind::recv:
+                io_uring_prep_recv(sqe, op.fd, op.buffer(), op.length(), 0);
+                break;
+            case IoOp::Kind::send:
+                io_uring_prep_send(sqe, op.fd, op.buffer(), op.length(), MSG_NOSIGNAL);
+                break;
+            case IoOp::Kind::accept:
+                io_uring_prep_accept(sqe, op.fd, op.address(), op.address_length(),
+                                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+                break;
+            case IoOp::Kind::connect:
+                io_uring_prep_connect(sqe, op.fd, op.address(), *op.address_length());
+                break;
+            case IoOp::Kind::recvmsg:
+                io_uring_prep_recvmsg(sqe, op.fd, static_cast<msghdr*>(op.buffer()), 0);
+                break;
+            case IoOp::Kind::sendmsg:
+                io_uring_prep_sendmsg(sqe, op.fd, static_cast<const msghdr*>(op.buffer()),
+                                      MSG_NOSIGNAL);
+                break;
+        }
+        io_uring_sqe_set_data(sqe, &op);
+        s.op = &op;
+        ++pending_;
+    }
+
+    void cancel(IoOp& op) noexcept override {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel(sqe, &op, 0);
+        io_uring_sqe_set_data64(sqe, kTagIgnore);
+    }
+
+    void abandon(IoOp& op) noexcept override {
+        cancel(op);
+        while (op.in_flight()) {
+            const int r = io_uring_submit_and_wait(&ring_, 1);
+            if (r < 0 && r != -EINTR) break;
+            reap();
+        }
+    }
+
+    void forget(int fd) noexcept override {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        Entry& e = fds_[fd];
+        for (Slot* s : {&e.reader, &e.writer}) {
+            if (ReadinessWaiter* w = s->waiter) {
+                unwatch(*w);
+                w->on_ready(w, true);
+            }
+        }
+        if (e.reader.op || e.writer.op) {
+            // The operations hold the file open; cancel them now, before the number is reused.
+            // Their completions come later and no longer occupy the number.
+            e.reader.op = e.writer.op = nullptr;
+            io_uring_sqe* sqe = get_sqe();
+            io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+            io_uring_sqe_set_data64(sqe, kTagIgnore);
+            io_uring_submit(&ring_);
+        }
+    }
+
+  private:
+    static constexpr unsigned kEntries = 1024;
+    // One direction of an fd: a readiness waiter or an operation in flight, not both; one at a
+    // time, as on epoll (two readers of one socket would get its bytes in no useful order).
+    struct Slot {
+        ReadinessWaiter* waiter = nullptr;
+        std::uint16_t generation = 0;
+        IoOp* op = nullptr;
+    };
+    struct Entry {
+        Slot reader;
+        Slot writer;
+    };
+
+    static Slot& claim(Entry& e, Interest interest) {
+        Slot& s = interest == Interest::read ? e.reader : e.writer;
+        if (s.waiter || s.op)
+            throw RuntimeError("another task is already waiting on this fd in the same direction");
+        return s;
+    }
+
+    Entry& entry(int fd) {
+        if (fd < 0) throw std::system_error(EBADF, std::generic_category(), "wait on fd");
+        if (static_cast<std::size_t>(fd) >= fds_.size())
+            fds_.resize(static_cast<std::size_t>(fd) + 1);
+        return fds_[fd];
+    }
+
+    static std::uint64_t poll_data(int fd, Interest interest, std::uint16_t generation) noexcept {
+        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(fd)) << 32 |
+               std::uint64_t{generation} << 3 | std::uint64_t{interest == Interest::write} << 2 |
+               kTagPoll;
+    }
+
+    void arm_poll(ReadinessWaiter& w, Slot& s) {
+        s.waiter = &w;
+        ++s.generation;
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_poll_add(sqe, w.fd, w.interest == Interest::read ? POLLIN : POLLOUT);
+        io_uring_sqe_set_data64(sqe, poll_data(w.fd, w.interest, s.generation));
+        ++pending_;
+    }
+
+    void arm_wakeup() {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_read(sqe, wakefd_, &wake_count_, sizeof wake_count_, 0);
+        io_uring_sqe_set_data64(sqe, kTagWakeup);
+    }
+
+    // A free submission entry; when the queue is full, what is queued is submitted first.
+    io_uring_sqe* get_sqe() noexcept {
+        io_uring_sqe* sqe;
+        while (!(sqe = io_uring_get_sqe(&ring_)))
+            io_uring_submit(&ring_);
+        return sqe;
+    }
+
+    void reap() {
+        io_uring_cqe* cqe;
+        unsigned head;
+        unsigned seen = 0;
+        io_uring_for_each_cqe(&ring_, head, cqe) {
+            ++seen;
+            handle(cqe->user_data, cqe->res);
+        }
+        io_uring_cq_advance(&ring_, seen);
+    }
+
+    void handle(std::uint64_t data, int res) {
+        switch (data & kTagMask) {
+            case 0: {
+                auto* op = reinterpret_cast<IoOp*>(data);
+                --pending_;
+                Entry& e = fds_[op->fd];
+                Slot& s = op->interest == Interest::read ? e.reader : e.writer;
+                if (s.op == op) s.op = nullptr;
+                op->complete(res);
+                return;
+            }
+            case kTagPoll: {
+                --pending_;
+                const int fd = static_cast<int>(data >> 32);
+                const auto generation = static_cast<std::uint16_t>(data >> 3);
+                Slot& s = (data & 4) ? fds_[fd].writer : fds_[fd].reader;
+                ReadinessWaiter* w = s.waiter;
+                if (!w || s.generation != generation) return;  // unwatched since
+                s.waiter = nullptr;
+                if (!w->on_ready(w, false)) arm_poll(*w, s);
+                return;
+            }
+            case kTagWakeup:
+                arm_wakeup();
+                return;
+            default:
+                return;
+        }
+    }
+
+    io_uring ring_{};
+    bool ring_ready_ = false;
+    int wakefd_ = -1;
+    std::uint64_t wake_count_ = 0;
+    std::size_t pending_ = 0;  // operations and polls the kernel has
+    std::vector<Entry> fds_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_uring_backend(std::string& reason) {
+    auto backend = std::make_unique<UringBackend>();
+    if (!backend->init(reason)) return nullptr;
+    return backend;
+}
+
+}  // namespace aio::detail
