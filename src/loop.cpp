@@ -7,6 +7,7 @@
 
 #include "aio/detail/task_base.hpp"
 #include "backend/backend.hpp"
+#include "fd_callbacks.hpp"
 #include "loop_registry.hpp"
 
 namespace aio {
@@ -95,6 +96,23 @@ void EventLoop::check_open() const {
 
 void EventLoop::forget_fd(int fd) noexcept {
     if (backend_) backend_->forget(fd);
+}
+
+void EventLoop::add_reader(int fd, std::function<void()> callback) {
+    check_open();
+    if (!fd_callbacks_) fd_callbacks_ = std::make_unique<detail::FdCallbacks>(*this);
+    fd_callbacks_->add(fd, detail::Interest::read, std::move(callback));
+}
+void EventLoop::add_writer(int fd, std::function<void()> callback) {
+    check_open();
+    if (!fd_callbacks_) fd_callbacks_ = std::make_unique<detail::FdCallbacks>(*this);
+    fd_callbacks_->add(fd, detail::Interest::write, std::move(callback));
+}
+bool EventLoop::remove_reader(int fd) {
+    return fd_callbacks_ && fd_callbacks_->remove(fd, detail::Interest::read);
+}
+bool EventLoop::remove_writer(int fd) {
+    return fd_callbacks_ && fd_callbacks_->remove(fd, detail::Interest::write);
 }
 
 const char* EventLoop::backend_name() const noexcept {
@@ -235,6 +253,7 @@ void EventLoop::close() {
     drain_ready(true);
     destroy_pending_tasks();
     drain_ready(true);
+    fd_callbacks_.reset();
     while (!timers_.empty()) {
         detail::TimerNode* n = timers_.pop();
         n->fn(n, true);

@@ -190,6 +190,90 @@ AIO_TEST(Sockets, WaitReadableOnAForeignFd) {
     ::close(fds[1]);
 }
 
+// A pipe for the fd-callback tests, closed (and forgotten by the loop) at the end.
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() { EXPECT_EQ(::pipe2(&r, O_NONBLOCK | O_CLOEXEC), 0); }
+    ~Pipe() {
+        aio::get_running_loop().forget_fd(r);
+        aio::get_running_loop().forget_fd(w);
+        ::close(r);
+        ::close(w);
+    }
+};
+
+aio::Task<> iterations(int n) {
+    for (int i = 0; i < n; ++i)
+        co_await aio::sleep(0s);
+}
+
+AIO_TEST(Sockets, AddReaderIsLevelTriggeredUntilRemoved) {
+    Pipe p;
+    auto& loop = aio::get_running_loop();
+    int calls = 0;
+    loop.add_reader(p.r, [&] { ++calls; });
+    co_await iterations(3);
+    EXPECT_EQ(calls, 0);  // nothing to read yet
+    AIO_ASSERT_EQ(::write(p.w, "ab", 2), 2);
+    // A busy loop asks the backend every 61 iterations: the first call comes within that.
+    for (int i = 0; i < 100 && calls == 0; ++i)
+        co_await iterations(1);
+    AIO_ASSERT_TRUE(calls > 0);
+    const int first = calls;
+    co_await iterations(3);
+    EXPECT_GE(calls, first + 3);  // still unread: called again on every iteration
+    char buf[4];
+    AIO_ASSERT_EQ(::read(p.r, buf, sizeof buf), 2);
+    co_await iterations(2);
+    const int after_read = calls;
+    co_await iterations(3);
+    EXPECT_EQ(calls, after_read);  // drained: quiet again
+    EXPECT_TRUE(loop.remove_reader(p.r));
+    EXPECT_FALSE(loop.remove_reader(p.r));
+    AIO_ASSERT_EQ(::write(p.w, "c", 1), 1);
+    co_await iterations(3);
+    EXPECT_EQ(calls, after_read);
+}
+
+AIO_TEST(Sockets, AddWriterCallbackCanRemoveItselfAndBeReplaced) {
+    Pipe p;
+    auto& loop = aio::get_running_loop();
+    std::vector<std::string> seen;
+    loop.add_writer(p.w, [&] { seen.push_back("first"); });
+    loop.add_writer(p.w, [&] {  // replaces the first
+        seen.push_back("second");
+        loop.remove_writer(p.w);
+    });
+    co_await iterations(3);
+    EXPECT_EQ(seen, std::vector<std::string>{"second"});
+    // A callback that throws goes to the exception handler; the registration goes on.
+    int throws = 0;
+    loop.add_writer(p.w, [&] {
+        if (++throws == 2) loop.remove_writer(p.w);
+        throw std::runtime_error("callback failed");
+    });
+    std::vector<std::string> errors;
+    loop.set_exception_handler(
+        [&](aio::EventLoop&, const aio::ExceptionContext& c) { errors.push_back(c.message); });
+    co_await iterations(4);
+    loop.set_exception_handler(nullptr);
+    EXPECT_EQ(throws, 2);
+    EXPECT_EQ(errors.size(), 2u);
+}
+
+AIO_TEST(Sockets, ClosingAnFdEndsItsReader) {
+    auto& loop = aio::get_running_loop();
+    int fds[2];
+    AIO_ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    loop.add_reader(fds[0], [] {});
+    co_await iterations(2);
+    loop.forget_fd(fds[0]);  // what aio::Socket::close does
+    ::close(fds[0]);
+    ::close(fds[1]);
+    EXPECT_FALSE(loop.remove_reader(fds[0]));
+    EXPECT_THROW(loop.add_reader(-1, [] {}), std::system_error);
+}
+
 AIO_TEST(Sockets, VirtualClockStillJumpsWhileIoWaits) {
     auto lsock = listener("127.0.0.1");
     auto accepting = aio::create_task(aio::sock_accept(lsock));  // waits for ever

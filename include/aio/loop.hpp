@@ -31,6 +31,7 @@ class Future;
 namespace detail {
 class TaskBase;
 class Backend;
+class FdCallbacks;
 
 // A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
 class CallbackNode : public TimerNode, public PoolAllocated {
@@ -208,6 +209,16 @@ class EventLoop {
     // The backend in use: "io_uring" or "epoll".
     const char* backend_name() const noexcept;
 
+    // loop.add_reader(fd, callback) / add_writer: calls callback, as a ready callback, on every
+    // iteration while fd is readable (writable), until remove_reader (remove_writer). A second
+    // add replaces the callback. For the fds of foreign libraries (libpq, c-ares, libcurl); a
+    // socket aio is reading through sock_recv or a stream is not also given a reader here.
+    void add_reader(int fd, std::function<void()> callback);
+    void add_writer(int fd, std::function<void()> callback);
+    // True if a callback was registered.
+    bool remove_reader(int fd);
+    bool remove_writer(int fd);
+
     // Before closing an fd this loop has waited on (aio::Socket::close does it): drops the
     // backend's registration, which would otherwise outlive the fd's number.
     void forget_fd(int fd) noexcept;
@@ -246,6 +257,7 @@ class EventLoop {
     detail::ReadyQueue ready_;
     detail::TimerHeap timers_;
     std::unique_ptr<detail::Backend> backend_;
+    std::unique_ptr<detail::FdCallbacks> fd_callbacks_;  // add_reader/add_writer, made on first use
     std::unique_ptr<TaskList> tasks_;
     detail::TaskBase* current_ = nullptr;
     int budget_ = detail::kCoopBudget;

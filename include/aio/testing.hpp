@@ -43,11 +43,14 @@ T run_virtual(Task<T> main) {
         EXPECT_TRUE(aio_ok_) << #cond;                \
         if (!aio_ok_) co_return;                      \
     } while (0)
-#define AIO_ASSERT_EQ(a, b)              \
-    do {                                 \
-        const bool aio_ok_ = (a) == (b); \
-        EXPECT_EQ(a, b);                 \
-        if (!aio_ok_) co_return;         \
+// Each argument is evaluated once (they may be calls such as ::write).
+#define AIO_ASSERT_EQ(a, b)                        \
+    do {                                           \
+        const auto& aio_a_ = (a);                  \
+        const auto& aio_b_ = (b);                  \
+        const bool aio_ok_ = aio_a_ == aio_b_;     \
+        EXPECT_EQ(aio_a_, aio_b_) << #a " == " #b; \
+        if (!aio_ok_) co_return;                   \
     } while (0)
 
 #define AIO_TEST(suite, name)                                      \
