@@ -6,6 +6,7 @@
 #include <set>
 
 #include "aio/detail/task_base.hpp"
+#include "aio/executor.hpp"
 #include "backend/backend.hpp"
 #include "fd_callbacks.hpp"
 #include "loop_registry.hpp"
@@ -115,6 +116,36 @@ bool EventLoop::remove_writer(int fd) {
     return fd_callbacks_ && fd_callbacks_->remove(fd, detail::Interest::write);
 }
 
+void detail::thread_call_started(EventLoop& loop) noexcept {
+    ++loop.thread_calls_;
+}
+void detail::thread_call_finished(EventLoop& loop) noexcept {
+    --loop.thread_calls_;
+}
+
+void EventLoop::post_if_alive(EventLoop* loop, detail::CallbackNode* node) noexcept {
+    // Under the registry's lock the loop cannot be destroyed meanwhile.
+    std::lock_guard lock(detail::registry_mutex());
+    if (!detail::registry().count(loop)) {
+        delete node;
+        return;
+    }
+    try {
+        loop->post_threadsafe(node);  // deletes the node if the loop is closed
+    } catch (const RuntimeError&) {
+    }
+}
+
+ThreadPoolExecutor& EventLoop::default_executor() {
+    check_open();
+    if (!default_executor_) default_executor_ = std::make_unique<ThreadPoolExecutor>();
+    return *default_executor_;
+}
+
+ThreadPoolExecutor& default_executor() {
+    return get_running_loop().default_executor();
+}
+
 const char* EventLoop::backend_name() const noexcept {
     return backend_ ? backend_->name() : "closed";
 }
@@ -178,7 +209,8 @@ void EventLoop::poll_backend() {
     else if (!timers_.empty())
         timeout = std::max(Duration::zero(), timers_.top()->when - time());
 
-    if (virtual_time_ && timeout == Duration::max() && !backend_->has_pending_io() &&
+    const bool io_or_threads = backend_->has_pending_io() || thread_calls_ > 0;
+    if (virtual_time_ && timeout == Duration::max() && !io_or_threads &&
         !threadsafe_pending_.load(std::memory_order_acquire)) {
         // On virtual time nothing but a timer or I/O can make progress: with neither, every task
         // waits for another forever. Say so instead of hanging (what a test wants to see).
@@ -188,7 +220,7 @@ void EventLoop::poll_backend() {
         // Let I/O already in flight land (a loopback handshake, say), then jump to the timer. A
         // peer outside the process that answers slower than this may see the clock jump first.
         constexpr Duration kIoGrace = std::chrono::milliseconds(1);
-        backend_->wait(backend_->has_pending_io() ? kIoGrace : Duration::zero());
+        backend_->wait(io_or_threads ? kIoGrace : Duration::zero());
         take_threadsafe_callbacks();
         if (ready_.empty()) virtual_now_ = std::max(virtual_now_, timers_.top()->when);
     } else {
@@ -252,6 +284,9 @@ void EventLoop::close() {
     if (closed_) return;
     drain_ready(true);
     destroy_pending_tasks();
+    // asyncio.run's shutdown_default_executor: the calls still running finish first (their
+    // results are dropped below, with the other pending callbacks).
+    if (default_executor_) default_executor_->shutdown(true);
     drain_ready(true);
     fd_callbacks_.reset();
     while (!timers_.empty()) {

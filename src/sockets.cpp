@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -41,11 +43,31 @@ SocketAddress SocketAddress::parse(const std::string& host, std::uint16_t port) 
     return a;
 }
 
+SocketAddress SocketAddress::from_path(const std::string& path) {
+    SocketAddress a;
+    auto* un = reinterpret_cast<sockaddr_un*>(&a.storage_);
+    const bool abstract = !path.empty() && path[0] == '\0';
+    if (path.empty() || path.size() + (abstract ? 0 : 1) > sizeof un->sun_path)
+        throw std::invalid_argument("not a usable Unix socket path: '" + path + "'");
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, path.data(), path.size());
+    a.size_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + !abstract);
+    return a;
+}
+
 int SocketAddress::family() const noexcept {
     return storage_.ss_family;
 }
 
 std::string SocketAddress::host() const {
+    if (family() == AF_UNIX) {
+        const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
+        const std::size_t header = offsetof(sockaddr_un, sun_path);
+        if (size_ <= header) return {};  // unnamed (a client's end)
+        std::string path(un->sun_path, size_ - header);
+        if (path[0] != '\0') path.resize(std::strlen(path.c_str()));
+        return path;
+    }
     char text[INET6_ADDRSTRLEN] = {};
     if (family() == AF_INET)
         ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
@@ -66,6 +88,7 @@ std::uint16_t SocketAddress::port() const noexcept {
 
 std::string SocketAddress::to_string() const {
     // Appends, not operator+ chains: g++ 12 -O3 warns falsely (-Wrestrict) on those.
+    if (family() == AF_UNIX) return host();
     std::string out;
     if (family() == AF_INET6) out += '[';
     out += host();
@@ -158,6 +181,43 @@ Task<> sock_connect(Socket& sock, const SocketAddress& address) {
     detail::IoOp op(Op::connect, sock.fileno(), nullptr, 0, to.data(), to.size_ptr());
     const long r = co_await op;
     if (r < 0) throw_errno(static_cast<int>(-r), "connect");
+}
+
+Task<std::size_t> sock_sendto(Socket& sock, std::string_view data, const SocketAddress& to) {
+    SocketAddress address = to;
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    msghdr msg{};
+    msg.msg_name = address.data();
+    msg.msg_namelen = address.size();
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    detail::IoOp op(Op::sendmsg, sock.fileno(), &msg, 0);
+    const long n = co_await op;
+    if (n < 0) throw_errno(static_cast<int>(-n), "sendto");
+    co_return static_cast<std::size_t>(n);
+}
+
+Task<std::pair<std::size_t, SocketAddress>> sock_recvfrom_into(Socket& sock,
+                                                               std::span<std::byte> buffer) {
+    SocketAddress from;
+    iovec iov{buffer.data(), buffer.size()};
+    msghdr msg{};
+    msg.msg_name = from.data();
+    msg.msg_namelen = from.size();
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    detail::IoOp op(Op::recvmsg, sock.fileno(), &msg, 0);
+    const long n = co_await op;
+    if (n < 0) throw_errno(static_cast<int>(-n), "recvfrom");
+    *from.size_ptr() = msg.msg_namelen;
+    co_return std::pair(static_cast<std::size_t>(n), from);
+}
+
+Task<std::pair<std::string, SocketAddress>> sock_recvfrom(Socket& sock, std::size_t max_bytes) {
+    std::string data(max_bytes, '\0');
+    auto [n, from] = co_await sock_recvfrom_into(sock, std::as_writable_bytes(std::span(data)));
+    data.resize(n);
+    co_return std::pair(std::move(data), from);
 }
 
 }  // namespace aio

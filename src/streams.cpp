@@ -2,13 +2,17 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
 #include <system_error>
 
 #include "aio/detail/io_op.hpp"
+#include "aio/dns.hpp"
 #include "aio/sleep.hpp"
 
 namespace aio {
@@ -301,18 +305,53 @@ std::size_t StreamWriter::get_write_buffer_size() const noexcept {
 
 namespace {
 std::pair<StreamReader, StreamWriter> make_streams(Socket sock, std::size_t limit) {
-    sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);  // asyncio sets it on every TCP connection
+    if (sock.getsockname().family() != AF_UNIX)
+        sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);  // asyncio sets it on every TCP connection
     auto core = std::make_shared<StreamCore>(std::move(sock), limit);
     return {StreamReader(core), StreamWriter(core)};
 }
-}  // namespace
 
-Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
-                                                            std::size_t limit) {
-    const auto address = SocketAddress::parse(host, port);
+Task<std::pair<StreamReader, StreamWriter>> connect_to(SocketAddress address, std::size_t limit) {
     auto sock = Socket::create(address.family());
     co_await sock_connect(sock, address);
     co_return make_streams(std::move(sock), limit);
+}
+}  // namespace
+
+Task<std::pair<StreamReader, StreamWriter>> detail::connect_any(
+    std::vector<SocketAddress> addresses, std::size_t limit) {
+    // asyncio: every address in turn; if all fail, their common error, else a summary.
+    std::vector<std::system_error> errors;
+    for (const auto& address : addresses) {
+        try {
+            co_return co_await connect_to(address, limit);
+        } catch (const std::system_error& e) {
+            errors.push_back(e);
+        }
+    }
+    if (errors.empty()) throw std::system_error(EADDRNOTAVAIL, std::generic_category(), "connect");
+    bool same = true;
+    std::string all = "Multiple exceptions:";
+    for (const auto& e : errors) {
+        same = same && e.code() == errors.front().code();
+        all += ' ';
+        all += e.what();
+    }
+    if (same) throw errors.front();
+    throw std::system_error(errors.back().code(), all);
+}
+
+Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
+                                                            std::size_t limit) {
+    std::vector<SocketAddress> addresses;
+    for (auto& info : co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM}))
+        addresses.push_back(info.address);
+    co_return co_await detail::connect_any(std::move(addresses), limit);
+}
+
+Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
+                                                                 std::size_t limit) {
+    return connect_to(SocketAddress::from_path(path), limit);
 }
 
 // ---- Server ----
@@ -324,6 +363,7 @@ struct Server::State {
     std::vector<AnyTask> acceptors;
     std::set<std::shared_ptr<StreamCore>> clients;
     std::size_t active = 0;
+    std::string unix_path;  // removed on close
     bool serving = true;
     Event all_done;  // closed, and no handler running
     void maybe_done() {
@@ -385,27 +425,64 @@ Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
 
 }  // namespace
 
+namespace {
+Server serve_on(Server::Handler handler, std::vector<Socket> listeners, ServerOptions options,
+                std::string unix_path) {
+    auto st = std::make_shared<Server::State>();
+    st->handler = std::move(handler);
+    st->limit = options.limit;
+    st->listeners = std::move(listeners);
+    st->unix_path = std::move(unix_path);
+    for (std::size_t i = 0; i < st->listeners.size(); ++i) {
+        auto t = create_task(accept_loop(st, i));
+        st->acceptors.emplace_back(t.state_ptr());
+    }
+    return Server(st);
+}
+}  // namespace
+
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port) {
     return start_server(std::move(handler), std::move(host), port, ServerOptions{});
 }
 
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
                           ServerOptions options) {
-    const auto address = SocketAddress::parse(host, port);
-    auto st = std::make_shared<Server::State>();
-    st->handler = std::move(handler);
-    st->limit = options.limit;
-    auto sock = Socket::create(address.family());
-    sock.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
-    if (options.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
+    const auto infos = co_await getaddrinfo(
+        host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE | AI_ADDRCONFIG});
+    std::vector<Socket> listeners;
+    std::vector<std::string> bound;
+    for (const auto& info : infos) {
+        const std::string where = info.address.to_string();
+        if (std::find(bound.begin(), bound.end(), where) != bound.end()) continue;
+        auto sock = Socket::create(info.family);
+        sock.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
+        if (options.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
+        // Both families on one port: the IPv6 socket must not claim IPv4 too (as asyncio).
+        if (info.family == AF_INET6) sock.set_option(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+        sock.bind(info.address);
+        sock.listen(options.backlog);
+        listeners.push_back(std::move(sock));
+        bound.push_back(where);
+    }
+    co_return serve_on(std::move(handler), std::move(listeners), options, {});
+}
+
+Task<Server> start_unix_server(Server::Handler handler, std::string path) {
+    return start_unix_server(std::move(handler), std::move(path), ServerOptions{});
+}
+
+Task<Server> start_unix_server(Server::Handler handler, std::string path, ServerOptions options) {
+    const auto address = SocketAddress::from_path(path);
+    struct stat st {};
+    if (path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        ::unlink(path.c_str());  // a stale socket from an earlier run
+    auto sock = Socket::create(AF_UNIX);
     sock.bind(address);
     sock.listen(options.backlog);
-    st->listeners.push_back(std::move(sock));
-    for (std::size_t i = 0; i < st->listeners.size(); ++i) {
-        auto t = create_task(accept_loop(st, i));
-        st->acceptors.emplace_back(t.state_ptr());
-    }
-    co_return Server(st);
+    std::vector<Socket> listeners;
+    listeners.push_back(std::move(sock));
+    co_return serve_on(std::move(handler), std::move(listeners), options,
+                       path[0] != '\0' ? path : std::string());
 }
 
 Task<> Server::serve_forever() {
@@ -425,6 +502,7 @@ void Server::close() {
         t.cancel();
     for (auto& s : st.listeners)
         s.close();
+    if (!st.unix_path.empty()) ::unlink(st.unix_path.c_str());
     st.maybe_done();
 }
 

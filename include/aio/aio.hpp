@@ -1,7 +1,10 @@
 // The umbrella header: everything a program needs, as `import asyncio` gives it.
 #pragma once
 #include "aio/combinators.hpp"
+#include "aio/datagrams.hpp"
+#include "aio/dns.hpp"
 #include "aio/errors.hpp"
+#include "aio/executor.hpp"
 #include "aio/future.hpp"
 #include "aio/generators.hpp"
 #include "aio/locks.hpp"

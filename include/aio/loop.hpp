@@ -27,11 +27,14 @@ template <class T>
 class TaskHandle;
 template <class T>
 class Future;
+class ThreadPoolExecutor;
 
 namespace detail {
 class TaskBase;
 class Backend;
 class FdCallbacks;
+void thread_call_started(EventLoop& loop) noexcept;
+void thread_call_finished(EventLoop& loop) noexcept;
 
 // A callback from call_soon / call_later / call_at: asyncio's Handle and TimerHandle.
 class CallbackNode : public TimerNode, public PoolAllocated {
@@ -228,6 +231,10 @@ class EventLoop {
     void schedule(detail::Runnable* r) noexcept { ready_.push(r); }
     void add_timer(detail::TimerNode* n) { timers_.push(n); }
     detail::Backend& backend() noexcept { return *backend_; }
+    // From any thread: hands `node` to `loop` as a threadsafe callback if that loop still exists
+    // and is open; otherwise deletes it.
+    static void post_if_alive(EventLoop* loop, detail::CallbackNode* node) noexcept;
+    ThreadPoolExecutor& default_executor();
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
     // Spends one unit of the running task's coop budget; false when the task must yield.
     bool spend_budget() noexcept { return --budget_ > 0; }
@@ -257,7 +264,12 @@ class EventLoop {
     detail::ReadyQueue ready_;
     detail::TimerHeap timers_;
     std::unique_ptr<detail::Backend> backend_;
-    std::unique_ptr<detail::FdCallbacks> fd_callbacks_;  // add_reader/add_writer, made on first use
+    std::unique_ptr<detail::FdCallbacks> fd_callbacks_;
+    std::unique_ptr<ThreadPoolExecutor> default_executor_;  // made on first use
+    std::size_t thread_calls_ = 0;  // to_thread/run_in_executor calls whose result is pending
+    friend void detail::thread_call_started(EventLoop&) noexcept;
+    friend void detail::thread_call_finished(
+        EventLoop&) noexcept;  // add_reader/add_writer, made on first use
     std::unique_ptr<TaskList> tasks_;
     detail::TaskBase* current_ = nullptr;
     int budget_ = detail::kCoopBudget;

@@ -18,18 +18,22 @@
 
 namespace aio {
 
-// An IPv4 or IPv6 socket address.
+// An IPv4, IPv6 or Unix-domain socket address.
 class SocketAddress {
   public:
     SocketAddress() = default;
     // A numeric host ("127.0.0.1", "::1") and port; std::invalid_argument for anything else
-    // (host names are resolved by getaddrinfo, in the DNS layer).
+    // (host names are resolved by aio::getaddrinfo).
     static SocketAddress parse(const std::string& host, std::uint16_t port);
+    // A Unix-domain socket's path (a leading '\0': Linux's abstract namespace);
+    // std::invalid_argument if it does not fit sun_path.
+    static SocketAddress from_path(const std::string& path);
 
     int family() const noexcept;
+    // The numeric host, or a Unix socket's path.
     std::string host() const;
-    std::uint16_t port() const noexcept;
-    // "127.0.0.1:8888", "[::1]:8888"
+    std::uint16_t port() const noexcept;  // 0 for Unix sockets
+    // "127.0.0.1:8888", "[::1]:8888", "/run/app.sock"
     std::string to_string() const;
 
     const sockaddr* data() const noexcept { return reinterpret_cast<const sockaddr*>(&storage_); }
@@ -88,6 +92,13 @@ Task<> sock_sendall(Socket& sock, std::string_view data);
 Task<std::pair<Socket, SocketAddress>> sock_accept(Socket& listener);
 // loop.sock_connect.
 Task<> sock_connect(Socket& sock, const SocketAddress& address);
+// loop.sock_sendto (3.11): one datagram; the bytes sent.
+Task<std::size_t> sock_sendto(Socket& sock, std::string_view data, const SocketAddress& to);
+// loop.sock_recvfrom (3.11): one datagram (cut to max_bytes) and its sender.
+Task<std::pair<std::string, SocketAddress>> sock_recvfrom(Socket& sock, std::size_t max_bytes);
+// loop.sock_recvfrom_into: the bytes written to buffer and the sender.
+Task<std::pair<std::size_t, SocketAddress>> sock_recvfrom_into(Socket& sock,
+                                                               std::span<std::byte> buffer);
 
 // Wait until fd is readable / writable (it may already be; the wait still yields to the loop
 // once). One task per fd and direction at a time.

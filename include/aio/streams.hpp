@@ -115,10 +115,19 @@ class StreamWriter {
     std::shared_ptr<detail::StreamCore> core_;
 };
 
-// asyncio.open_connection: connects to a numeric IPv4/IPv6 address (host names come with the
-// DNS layer). std::system_error (e.g. ECONNREFUSED) if it fails.
+// asyncio.open_connection: resolves host (aio::getaddrinfo, without blocking the loop) and
+// connects to each address in turn until one answers. std::system_error (e.g. ECONNREFUSED) if
+// none does, GaiError if the name does not resolve.
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     std::string host, std::uint16_t port, std::size_t limit = kDefaultStreamLimit);
+namespace detail {
+// open_connection's second half: each address in turn.
+Task<std::pair<StreamReader, StreamWriter>> connect_any(std::vector<SocketAddress> addresses,
+                                                        std::size_t limit);
+}  // namespace detail
+// asyncio.open_unix_connection.
+Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(
+    std::string path, std::size_t limit = kDefaultStreamLimit);
 
 // asyncio.Server: from start_server().
 class Server {
@@ -149,11 +158,15 @@ struct ServerOptions {
     std::size_t limit = kDefaultStreamLimit;
 };
 
-// asyncio.start_server: listens on a numeric host (port 0: any free port) and runs
-// handler(reader, writer) as a task for each connection. The handler takes its arguments by
-// value.
+// asyncio.start_server: listens on every address host resolves to ("": all interfaces; port
+// 0: any free port) and runs handler(reader, writer) as a task for each connection. The
+// handler takes its arguments by value.
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port);
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
                           ServerOptions options);
+// asyncio.start_unix_server: a stale socket file at path is replaced; the file is removed when
+// the server closes (asyncio 3.13's cleanup_socket).
+Task<Server> start_unix_server(Server::Handler handler, std::string path);
+Task<Server> start_unix_server(Server::Handler handler, std::string path, ServerOptions options);
 
 }  // namespace aio

@@ -1,0 +1,122 @@
+// Threads for the calls that can only block (asyncio's run_in_executor and to_thread): a
+// ThreadPoolExecutor with a bounded number of workers, and coroutines that run a function on
+// one and bring its result or exception back to the awaiting task. Threads cannot be
+// interrupted: cancelling the awaiting task does not stop the function, whose result is then
+// dropped; nothing the worker writes to belongs to the cancelled frame.
+#pragma once
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "aio/future.hpp"
+#include "aio/task.hpp"
+
+namespace aio {
+
+class ThreadPoolExecutor {
+  public:
+    // max_workers 0: min(32, CPUs + 4), Python's default.
+    explicit ThreadPoolExecutor(std::size_t max_workers = 0);
+    // shutdown(true).
+    ~ThreadPoolExecutor();
+    ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
+    ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
+
+    // Runs job on a worker: an idle one, else a new one while there are fewer than
+    // max_workers, else the first to be free. RuntimeError after shutdown.
+    void submit(std::function<void()> job);
+    // Takes no more jobs; with wait, returns once the queued jobs have run and the workers ended.
+    void shutdown(bool wait = true);
+    std::size_t max_workers() const noexcept;
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+namespace detail {
+
+// A call on a worker thread whose outcome returns to the loop as a threadsafe callback.
+template <class R>
+class ThreadCall final : public CallbackNode {
+  public:
+    ThreadCall(EventLoop& loop, Future<R> future, std::function<R()> fn)
+        : CallbackNode(&loop), future_(std::move(future)), fn_(std::move(fn)) {}
+
+    // On the worker.
+    void run() noexcept {
+        try {
+            if constexpr (std::is_void_v<R>)
+                fn_();
+            else
+                value_.emplace(fn_());
+        } catch (...) {
+            error_ = std::current_exception();
+        }
+        fn_ = nullptr;  // whatever the function holds is released on the worker
+    }
+    // On the loop.
+    void invoke() override {
+        thread_call_finished(*loop);
+        if (future_.done()) return;  // the awaiting task was cancelled
+        if (error_)
+            future_.set_exception(error_);
+        else if constexpr (std::is_void_v<R>)
+            future_.set_result();
+        else
+            future_.set_result(std::move(*value_));
+    }
+
+  private:
+    Future<R> future_;
+    std::function<R()> fn_;
+    std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
+    std::exception_ptr error_;
+};
+
+// Loop bookkeeping (a thread call is pending work, like I/O) and the hand-off.
+void thread_call_started(EventLoop& loop) noexcept;
+void thread_call_finished(EventLoop& loop) noexcept;
+void submit_thread_call(ThreadPoolExecutor& executor, CallbackNode* call,
+                        void (*run)(CallbackNode*));
+
+// executor null: the running loop's default one (looked up when the task runs, as the call
+// itself starts only then).
+template <class R>
+Task<R> call_in_thread(ThreadPoolExecutor* executor, std::function<R()> fn) {
+    EventLoop& loop = get_running_loop();
+    if (!executor) executor = &loop.default_executor();
+    Future<R> future(loop);
+    auto* call = new ThreadCall<R>(loop, future, std::move(fn));
+    submit_thread_call(*executor, call,
+                       [](CallbackNode* c) noexcept { static_cast<ThreadCall<R>*>(c)->run(); });
+    co_return co_await future;
+}
+
+}  // namespace detail
+
+// loop.run_in_executor(executor, f): f() on one of executor's threads.
+template <class F>
+Task<std::invoke_result_t<F&>> run_in_executor(ThreadPoolExecutor& executor, F f) {
+    using R = std::invoke_result_t<F&>;
+    return detail::call_in_thread<R>(&executor, std::function<R()>(std::move(f)));
+}
+
+// The running loop's default executor (made on first use, shut down when the loop closes).
+ThreadPoolExecutor& default_executor();
+
+// asyncio.to_thread(f, args...): f(args...) on the default executor.
+template <class F, class... Args>
+Task<std::invoke_result_t<F&, Args&...>> to_thread(F f, Args... args) {
+    using R = std::invoke_result_t<F&, Args&...>;
+    return detail::call_in_thread<R>(
+        nullptr, std::function<R()>([f = std::move(f), ... args = std::move(args)]() mutable {
+            return f(args...);
+        }));
+}
+
+}  // namespace aio

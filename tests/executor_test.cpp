@@ -1,0 +1,91 @@
+// Threads for blocking calls: to_thread, run_in_executor, ThreadPoolExecutor, and what happens
+// when the awaiting task is cancelled or the loop closes while a call still runs.
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "helpers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+AIO_TEST(Executor, ToThreadBringsBackValuesAndExceptions) {
+    const auto loop_thread = std::this_thread::get_id();
+    const auto worker = co_await aio::to_thread([] { return std::this_thread::get_id(); });
+    EXPECT_NE(worker, loop_thread);
+    EXPECT_EQ(co_await aio::to_thread([](int a, int b) { return a * b; }, 6, 7), 42);
+    co_await aio::to_thread([] {});  // void
+    EXPECT_THROW(co_await aio::to_thread([]() -> int { throw aio_test::Failure("in a thread"); }),
+                 aio_test::Failure);
+}
+
+AIO_TEST(Executor, CancellingTheAwaiterDropsTheResult) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::promise<void> finished;
+    auto blocked = aio::create_task(aio::to_thread([released, &finished] {
+        released.wait();
+        finished.set_value();
+        return std::string("too late");
+    }));
+    co_await aio::sleep(0s);
+    blocked.cancel();
+    EXPECT_THROW(co_await blocked, aio::CancelledError);  // at once, while the thread still runs
+    release.set_value();
+    // Wait (on another worker) for the first call to end; its result arrives and is dropped.
+    auto done = finished.get_future().share();
+    co_await aio::to_thread([done] { done.wait(); });
+    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);
+}
+
+AIO_TEST(Executor, WorkersAreBounded) {
+    aio::ThreadPoolExecutor executor(2);
+    EXPECT_EQ(executor.max_workers(), 2u);
+    std::mutex m;
+    std::set<std::thread::id> threads;
+    std::vector<aio::TaskHandle<int>> calls;
+    for (int i = 0; i < 8; ++i)
+        calls.push_back(aio::create_task(aio::run_in_executor(executor, [&, i] {
+            std::lock_guard lock(m);
+            threads.insert(std::this_thread::get_id());
+            return i;
+        })));
+    int sum = 0;
+    for (auto& c : calls)
+        sum += co_await c;
+    EXPECT_EQ(sum, 28);
+    EXPECT_LE(threads.size(), 2u);
+    executor.shutdown();
+    EXPECT_THROW(executor.submit([] {}), aio::RuntimeError);
+}
+
+// The loop closes while a call runs: close() waits for the default executor's threads, and the
+// late result goes nowhere.
+TEST(Executor, LoopCloseWaitsForRunningCalls) {
+    std::atomic<bool> ran{false};
+    std::promise<void> started;
+    {
+        aio::EventLoop loop;
+        std::vector<std::string> reports;
+        loop.set_exception_handler(
+            [&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c.message); });
+        loop.create_task(aio::to_thread([&] {
+            started.set_value();
+            std::this_thread::yield();
+            ran = true;
+        }));
+        loop.run_until_complete([&]() -> aio::Task<> {
+            co_await aio::to_thread([f = started.get_future().share()] { f.wait(); });
+        }());
+        loop.close();
+        EXPECT_TRUE(ran);
+        EXPECT_LE(reports.size(), 1u);  // the first task, if it had not finished
+    }
+}
+
+}  // namespace
