@@ -38,7 +38,9 @@ AIO_TEST(Executor, CancellingTheAwaiterDropsTheResult) {
     release.set_value();
     // Wait (on another worker) for the first call to end; its result arrives and is dropped.
     auto done = finished.get_future().share();
-    co_await aio::to_thread([done] { done.wait(); });
+    // (Named first: g++ 12 destroys a capturing lambda made inside a co_await expression twice.)
+    auto wait_done = [done] { done.wait(); };
+    co_await aio::to_thread(wait_done);
     co_await aio::sleep(0s);
     co_await aio::sleep(0s);
 }
@@ -80,7 +82,8 @@ TEST(Executor, LoopCloseWaitsForRunningCalls) {
             ran = true;
         }));
         loop.run_until_complete([&]() -> aio::Task<> {
-            co_await aio::to_thread([f = started.get_future().share()] { f.wait(); });
+            auto wait_started = [f = started.get_future().share()] { f.wait(); };
+            co_await aio::to_thread(wait_started);
         }());
         loop.close();
         EXPECT_TRUE(ran);

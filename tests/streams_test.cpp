@@ -1,6 +1,8 @@
 // Streams: StreamReader's asyncio semantics (fed directly), and reader/writer/server over
 // loopback: echo with many clients, back-pressure, limits, refused and broken connections.
 #include <netinet/in.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <string>
 #include <system_error>
@@ -114,6 +116,57 @@ AIO_TEST(Streams, EchoServerWithManyClients) {
     co_await server.wait_closed();
     EXPECT_FALSE(server.is_serving());
     EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port), std::system_error);  // refused
+}
+
+// Out of file descriptors, the server backs off instead of failing or spinning, and serves the
+// waiting connections once descriptors are available again.
+AIO_TEST(Streams, ServerSurvivesRunningOutOfDescriptors) {
+    auto& loop = aio::get_running_loop();
+    std::vector<std::string> reports;
+    loop.set_exception_handler(
+        [&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c.message); });
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0);
+    const auto address = server.sockets()[0];
+    {  // One connection first: UBSan checks a type's vptr through a pipe the first time it
+       // meets it, which would fail (and be reported) once descriptors are gone.
+        auto [reader, writer] = co_await aio::open_connection("127.0.0.1", address.port());
+        writer.write("warm\n");
+        EXPECT_EQ(co_await reader.readline(), "warm\n");
+        writer.close();
+        co_await writer.wait_closed();
+        co_await aio::sleep(10ms);  // the server's handler sees EOF and ends
+        try {                       // and the error the server will meet
+            throw std::system_error(EMFILE, std::generic_category(), "accept");
+        } catch (const std::system_error& e) {
+            EXPECT_EQ(e.code().value(), EMFILE);
+        }
+    }
+    constexpr int kClients = 6;
+    std::vector<aio::Socket> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.push_back(aio::Socket::create(AF_INET));
+    // Every number below the lowest free one is taken: allow two more descriptors only.
+    const int lowest_free = ::dup(0);
+    ::close(lowest_free);
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(lowest_free + 2);
+    AIO_ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    for (auto& c : clients) {
+        co_await aio::sock_connect(c, address);  // completes in the kernel's backlog
+        co_await aio::sock_sendall(c, "hi\n");
+    }
+    co_await aio::sleep(50ms);  // two accepted; the third accept fails with EMFILE
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    AIO_ASSERT_TRUE(!reports.empty());
+    EXPECT_EQ(reports[0], "accept failed, backing off");
+    for (auto& c : clients)  // and every connection is served in the end
+        EXPECT_EQ(co_await aio::sock_recv(c, 16), "hi\n");
+    clients.clear();
+    server.close();
+    co_await server.wait_closed();
+    loop.set_exception_handler(nullptr);
 }
 
 AIO_TEST(Streams, DrainWaitsForASlowReader) {

@@ -99,11 +99,14 @@ Task<R> call_in_thread(ThreadPoolExecutor* executor, std::function<R()> fn) {
 
 }  // namespace detail
 
+// Both take the function and its arguments by reference and copy (or move) them before
+// returning: g++ 12 destroys by-value arguments of a call inside a co_await expression twice.
+
 // loop.run_in_executor(executor, f): f() on one of executor's threads.
 template <class F>
-Task<std::invoke_result_t<F&>> run_in_executor(ThreadPoolExecutor& executor, F f) {
-    using R = std::invoke_result_t<F&>;
-    return detail::call_in_thread<R>(&executor, std::function<R()>(std::move(f)));
+Task<std::invoke_result_t<std::decay_t<F>&>> run_in_executor(ThreadPoolExecutor& executor, F&& f) {
+    using R = std::invoke_result_t<std::decay_t<F>&>;
+    return detail::call_in_thread<R>(&executor, std::function<R()>(std::forward<F>(f)));
 }
 
 // The running loop's default executor (made on first use, shut down when the loop closes).
@@ -111,10 +114,12 @@ ThreadPoolExecutor& default_executor();
 
 // asyncio.to_thread(f, args...): f(args...) on the default executor.
 template <class F, class... Args>
-Task<std::invoke_result_t<F&, Args&...>> to_thread(F f, Args... args) {
-    using R = std::invoke_result_t<F&, Args&...>;
+Task<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>> to_thread(F&& f,
+                                                                               Args&&... args) {
+    using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
     return detail::call_in_thread<R>(
-        nullptr, std::function<R()>([f = std::move(f), ... args = std::move(args)]() mutable {
+        nullptr,
+        std::function<R()>([f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable {
             return f(args...);
         }));
 }
