@@ -448,7 +448,7 @@ Task<Server> start_server(Server::Handler handler, std::string host, std::uint16
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
                           ServerOptions options) {
     const auto infos = co_await getaddrinfo(
-        host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE | AI_ADDRCONFIG});
+        host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
     std::vector<Socket> listeners;
     std::vector<std::string> bound;
     for (const auto& info : infos) {
