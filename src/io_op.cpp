@@ -84,11 +84,20 @@ bool IoOp::await_ready() noexcept {
     EventLoop* loop = running_loop;
     if (!loop || loop->backend().completes_io()) return false;
     result_ = perform();
-    return result_ != -EAGAIN;
+    if (result_ == -EAGAIN) return false;
+    // Done at once. A task reading a socket that always has data would never let the others
+    // run: it spends coop budget like any immediate await, and yields when that is gone.
+    if (loop->spend_budget()) return true;
+    yielded_ = true;
+    return false;
 }
 
 void IoOp::await_suspend(std::coroutine_handle<> h) {
     task_ = &current_task_for_await();
+    if (yielded_) {  // done, but out of budget: continue on the next iteration
+        task_->yield_at(h);
+        return;
+    }
     Backend& backend = task_->loop().backend();
     completes_ = backend.completes_io();
     if (completes_)

@@ -60,6 +60,19 @@ struct StreamCore {
         if (rbuf.size() - rend < n) rbuf.resize(rend + n);
     }
 
+    // One read from the socket into the buffer's tail, and what it gave.
+    detail::IoOp recv_op() {
+        constexpr std::size_t chunk = 64 * 1024;
+        reserve_tail(chunk);
+        return detail::IoOp(detail::IoOp::Kind::recv, sock.fileno(), rbuf.data() + rend,
+                            rbuf.size() - rend);
+    }
+    void received(long n) {
+        if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
+        rend += static_cast<std::size_t>(n);
+        if (n == 0) eof = true;
+    }
+
     // Writing: wbuf[wpos..] is not sent yet.
     std::string wbuf;
     std::size_t wpos = 0;
@@ -74,22 +87,30 @@ struct StreamCore {
 
     std::size_t pending() const noexcept { return wbuf.size() - wpos; }
 
-    // Sends what the socket takes without waiting; false once it would block.
-    bool send_some() {
-        while (pending() > 0) {
-            const ssize_t n = ::send(sock.fileno(), wbuf.data() + wpos, pending(), MSG_NOSIGNAL);
+    // Sends what the socket takes of data without waiting: the bytes sent (fewer once it would
+    // block, or on an error, which is kept in write_error).
+    std::size_t send_now(std::string_view data) {
+        std::size_t sent = 0;
+        while (sent < data.size()) {
+            const ssize_t n =
+                ::send(sock.fileno(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
             if (n >= 0) {
-                wpos += static_cast<std::size_t>(n);
+                sent += static_cast<std::size_t>(n);
                 continue;
             }
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-            write_error =
-                std::make_exception_ptr(std::system_error(errno, std::generic_category(), "send"));
-            wbuf.clear();
-            wpos = 0;
-            return true;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                write_error = std::make_exception_ptr(
+                    std::system_error(errno, std::generic_category(), "send"));
+            break;
         }
+        return sent;
+    }
+
+    // Sends what the socket takes of the buffer; false once it would block.
+    bool send_some() {
+        wpos += send_now(std::string_view(wbuf).substr(wpos));
+        if (pending() > 0 && !write_error) return false;
         wbuf.clear();
         wpos = 0;
         return true;
@@ -160,14 +181,8 @@ Task<> StreamReader::fill() {
         co_await c.fed.wait();
         co_return;
     }
-    constexpr std::size_t chunk = 64 * 1024;
-    c.reserve_tail(chunk);
-    detail::IoOp op(detail::IoOp::Kind::recv, c.sock.fileno(), c.rbuf.data() + c.rend,
-                    c.rbuf.size() - c.rend);
-    const long n = co_await op;
-    if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
-    c.rend += static_cast<std::size_t>(n);
-    if (n == 0) c.eof = true;
+    auto op = c.recv_op();  // named: g++ 12 mishandles temporaries with destructors in co_await
+    c.received(co_await op);
 }
 
 Task<std::string> StreamReader::read(long n) {
@@ -178,7 +193,14 @@ Task<std::string> StreamReader::read(long n) {
             co_await fill();
         co_return c.take(c.available());
     }
-    if (c.available() == 0 && !c.eof) co_await fill();
+    if (c.available() == 0 && !c.eof) {
+        if (c.sock) {  // the common case, without fill()'s coroutine frame
+            auto op = c.recv_op();
+            c.received(co_await op);
+        } else {
+            co_await fill();
+        }
+    }
     co_return c.take(std::min(static_cast<std::size_t>(n), c.available()));
 }
 
@@ -240,6 +262,12 @@ Task<std::string> StreamReader::readline() {
 void StreamWriter::write(std::string_view data) {
     StreamCore& c = *core_;
     if (c.closing || c.eof_requested || c.write_error || data.empty()) return;
+    if (!c.flushing && c.pending() == 0) {
+        // Nothing queued: send straight from the caller's bytes, buffer only what is left.
+        const std::size_t sent = c.send_now(data);
+        if (sent == data.size() || c.write_error) return;
+        data.remove_prefix(sent);
+    }
     c.wbuf.append(data);
     if (c.flushing) return;
     if (c.send_some() || c.write_error) return;
@@ -248,7 +276,15 @@ void StreamWriter::write(std::string_view data) {
     create_task(detail::flush(core_));
 }
 
-Task<> StreamWriter::drain() {
+bool StreamWriter::must_wait() const noexcept {
+    return core_->pending() > core_->high && !core_->write_error;
+}
+
+void StreamWriter::rethrow_error() const {
+    if (core_->write_error) std::rethrow_exception(core_->write_error);
+}
+
+Task<> StreamWriter::drain_slow() {
     StreamCore& c = *core_;
     if (c.write_error) std::rethrow_exception(c.write_error);
     while (c.pending() > c.high && !c.write_error) {
@@ -447,8 +483,8 @@ Task<Server> start_server(Server::Handler handler, std::string host, std::uint16
 
 Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
                           ServerOptions options) {
-    const auto infos = co_await getaddrinfo(
-        host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
+    const auto infos =
+        co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
     std::vector<Socket> listeners;
     std::vector<std::string> bound;
     for (const auto& info : infos) {

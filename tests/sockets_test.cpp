@@ -166,6 +166,28 @@ TEST(Sockets, LoopCloseWithARecvInFlight) {
     EXPECT_EQ(::recv(client.fileno(), buf, sizeof buf, 0), 4);
 }
 
+// A socket that always has data does not let its reader starve the other tasks: awaits that
+// complete at once (the call into sock_recv_into, and its IoOp) spend the coop budget.
+AIO_TEST(Sockets, AnAlwaysReadySocketDoesNotStarveOthers) {
+    auto [client, conn] = co_await connected_pair();
+    co_await aio::sock_sendall(conn, std::string(1000, 'x'));
+    co_await aio::sleep(1ms);
+    bool reader_done = false;
+    int ticks_before_done = 0;
+    auto ticker = aio::create_task([](bool& done, int& ticks) -> aio::Task<> {
+        while (!done) {
+            ++ticks;
+            co_await aio::sleep(0s);
+        }
+    }(reader_done, ticks_before_done));
+    std::byte one[1];
+    for (int i = 0; i < 1000; ++i)  // 1000 reads, each ready at once
+        AIO_ASSERT_EQ(co_await aio::sock_recv_into(client, one), 1u);
+    reader_done = true;
+    co_await ticker;
+    EXPECT_GE(ticks_before_done, 3);
+}
+
 AIO_TEST(Sockets, TwoReadersOnOneFdIsAnError) {
     auto [client, conn] = co_await connected_pair();
     auto first = aio::create_task(aio::sock_recv(client, 100));

@@ -96,8 +96,10 @@ class StreamWriter {
             write(line);
     }
     // Waits while more than the high-water mark (64 KiB) is buffered, until at most the
-    // low-water mark (16 KiB) is; rethrows a connection error.
-    Task<> drain();
+    // low-water mark (16 KiB) is; rethrows a connection error. (Without a coroutine frame when
+    // there is nothing to wait for, the usual case.)
+    class DrainAwaiter;
+    DrainAwaiter drain() noexcept;
     // Half-closes the sending side once the buffer is flushed.
     void write_eof();
     bool can_write_eof() const noexcept { return true; }
@@ -112,8 +114,37 @@ class StreamWriter {
     std::size_t get_write_buffer_size() const noexcept;
 
   private:
+    bool must_wait() const noexcept;  // over the high-water mark, with no error
+    void rethrow_error() const;
+    Task<> drain_slow();
     std::shared_ptr<detail::StreamCore> core_;
 };
+
+class StreamWriter::DrainAwaiter {
+  public:
+    explicit DrainAwaiter(StreamWriter& w) noexcept : w_(w) {}
+    bool await_ready() const noexcept { return !w_.must_wait(); }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+        slow_ = w_.drain_slow();
+        return slow_.operator co_await().await_suspend(h);
+    }
+    void await_resume() {
+        if (slow_.valid())
+            slow_.operator co_await().await_resume();
+        else
+            w_.rethrow_error();
+    }
+    // For create_task(writer.drain()) and gather().
+    Task<> as_task() && { return w_.drain_slow(); }
+
+  private:
+    StreamWriter& w_;
+    Task<> slow_;
+};
+
+inline StreamWriter::DrainAwaiter StreamWriter::drain() noexcept {
+    return DrainAwaiter(*this);
+}
 
 // asyncio.open_connection: resolves host (aio::getaddrinfo, without blocking the loop) and
 // connects to each address in turn until one answers. std::system_error (e.g. ECONNREFUSED) if

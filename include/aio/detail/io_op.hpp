@@ -55,6 +55,7 @@ class IoOp : Suspension, public ReadinessWaiter {
     bool completes_ = false;  // submitted to a completion backend
     bool cancel_requested_ = false;
     bool connect_started_ = false;
+    bool yielded_ = false;  // done at once, then yielded for the coop budget
     void* buf_;
     std::size_t len_;
     sockaddr* addr_;
