@@ -340,8 +340,8 @@ std::size_t StreamWriter::get_write_buffer_size() const noexcept {
 // ---- open_connection ----
 
 namespace {
-std::pair<StreamReader, StreamWriter> make_streams(Socket sock, std::size_t limit) {
-    if (sock.getsockname().family() != AF_UNIX)
+std::pair<StreamReader, StreamWriter> make_streams(Socket sock, int family, std::size_t limit) {
+    if (family != AF_UNIX)
         sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);  // asyncio sets it on every TCP connection
     auto core = std::make_shared<StreamCore>(std::move(sock), limit);
     return {StreamReader(core), StreamWriter(core)};
@@ -350,7 +350,7 @@ std::pair<StreamReader, StreamWriter> make_streams(Socket sock, std::size_t limi
 Task<std::pair<StreamReader, StreamWriter>> connect_to(SocketAddress address, std::size_t limit) {
     auto sock = Socket::create(address.family());
     co_await sock_connect(sock, address);
-    co_return make_streams(std::move(sock), limit);
+    co_return make_streams(std::move(sock), address.family(), limit);
 }
 }  // namespace
 
@@ -444,7 +444,7 @@ Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
             // Accepted while the server was closing (the kernel finished the accept before the
             // cancellation reached it): not served; the connection is closed here.
             if (!st->serving) co_return;
-            auto core = make_streams(std::move(conn), st->limit);
+            auto core = make_streams(std::move(conn), peer.family(), st->limit);
             st->clients.insert(core.first.core());
             ++st->active;
             create_task(run_handler(st, core.first.core()));
