@@ -183,14 +183,22 @@ Task<> sock_connect(Socket& sock, const SocketAddress& address) {
     if (r < 0) throw_errno(static_cast<int>(-r), "connect");
 }
 
-Task<std::size_t> sock_sendto(Socket& sock, std::string_view data, const SocketAddress& to) {
-    SocketAddress address = to;
-    iovec iov{const_cast<char*>(data.data()), data.size()};
+namespace {
+// A one-buffer message to or from `address` (which must outlive it, as must iov).
+msghdr one_buffer_message(SocketAddress& address, iovec& iov) noexcept {
     msghdr msg{};
     msg.msg_name = address.data();
     msg.msg_namelen = address.size();
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
+    return msg;
+}
+}  // namespace
+
+Task<std::size_t> sock_sendto(Socket& sock, std::string_view data, const SocketAddress& to) {
+    SocketAddress address = to;
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    msghdr msg = one_buffer_message(address, iov);
     detail::IoOp op(Op::sendmsg, sock.fileno(), &msg, 0);
     const long n = co_await op;
     if (n < 0) throw_errno(static_cast<int>(-n), "sendto");
@@ -201,11 +209,7 @@ Task<std::pair<std::size_t, SocketAddress>> sock_recvfrom_into(Socket& sock,
                                                                std::span<std::byte> buffer) {
     SocketAddress from;
     iovec iov{buffer.data(), buffer.size()};
-    msghdr msg{};
-    msg.msg_name = from.data();
-    msg.msg_namelen = from.size();
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msghdr msg = one_buffer_message(from, iov);
     detail::IoOp op(Op::recvmsg, sock.fileno(), &msg, 0);
     const long n = co_await op;
     if (n < 0) throw_errno(static_cast<int>(-n), "recvfrom");

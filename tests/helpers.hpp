@@ -23,4 +23,14 @@ inline aio::Task<int> fail_after(aio::Duration d, std::string what) {
     throw Failure(what);
 }
 
+// The talks' echo handler: each line back, until EOF.
+inline aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
+    while (true) {
+        std::string line = co_await reader.readline();
+        if (line.empty()) break;
+        writer.write(line);
+        co_await writer.drain();
+    }
+}
+
 }  // namespace aio_test

@@ -14,6 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using aio_test::echo_lines;
+
 AIO_TEST(StreamReader, ReadlineAndFriends) {
     aio::StreamReader r;
     r.feed_data("first line\nsecond");
@@ -76,15 +78,6 @@ AIO_TEST(StreamReader, LimitOverrun) {
     EXPECT_EQ(co_await r.readline(), "next\n");
     EXPECT_THROW(aio::StreamReader(0), std::invalid_argument);
     EXPECT_THROW(co_await r.readuntil(""), std::invalid_argument);
-}
-
-aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
-    while (true) {
-        std::string line = co_await reader.readline();
-        if (line.empty()) break;
-        writer.write(line);
-        co_await writer.drain();
-    }
 }
 
 aio::Task<std::vector<std::string>> echo_client(std::uint16_t port, std::string message) {
