@@ -60,12 +60,11 @@ struct StreamCore {
         if (rbuf.size() - rend < n) rbuf.resize(rend + n);
     }
 
-    // One read from the socket into the buffer's tail, and what it gave.
-    detail::IoOp recv_op() {
+    // Sets op up as one read from the socket into the buffer's tail; received() takes its result.
+    void prepare_recv(std::optional<detail::IoOp>& op) {
         constexpr std::size_t chunk = 64 * 1024;
         reserve_tail(chunk);
-        return detail::IoOp(detail::IoOp::Kind::recv, sock.fileno(), rbuf.data() + rend,
-                            rbuf.size() - rend);
+        op.emplace(detail::IoOp::Kind::recv, sock.fileno(), rbuf.data() + rend, rbuf.size() - rend);
     }
     void received(long n) {
         if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
@@ -181,11 +180,13 @@ Task<> StreamReader::fill() {
         co_await c.fed.wait();
         co_return;
     }
-    auto op = c.recv_op();  // named: g++ 12 mishandles temporaries with destructors in co_await
-    c.received(co_await op);
+    std::optional<detail::IoOp> op;
+    c.prepare_recv(op);
+    detail::IoOp& recv = *op;  // (g++ 12 would copy `*op` inside co_await)
+    c.received(co_await recv);
 }
 
-Task<std::string> StreamReader::read(long n) {
+Task<std::string> StreamReader::read_slow(long n) {
     StreamCore& c = *core_;
     if (n == 0) co_return std::string();
     if (n < 0) {
@@ -193,15 +194,42 @@ Task<std::string> StreamReader::read(long n) {
             co_await fill();
         co_return c.take(c.available());
     }
-    if (c.available() == 0 && !c.eof) {
-        if (c.sock) {  // the common case, without fill()'s coroutine frame
-            auto op = c.recv_op();
-            c.received(co_await op);
-        } else {
-            co_await fill();
-        }
-    }
+    if (c.available() == 0 && !c.eof) co_await fill();
     co_return c.take(std::min(static_cast<std::size_t>(n), c.available()));
+}
+
+// read(n) on a socket: answered from the buffer, or by one recv awaited in place (the IoOp
+// lives in this awaiter, in the caller's frame). Everything else takes read_slow().
+bool StreamReader::ReadAwaiter::await_ready() {
+    StreamCore& c = *r_.core_;
+    EventLoop* loop = detail::running_loop;
+    if (n_ < 0 || !c.sock || !loop) {
+        slow_path_ = true;
+        return false;
+    }
+    if (n_ == 0 || c.available() > 0 || c.eof) {
+        if (loop->spend_budget()) return true;
+        slow_path_ = true;  // out of coop budget: the coroutine yields
+        return false;
+    }
+    c.prepare_recv(op_);
+    return op_->await_ready();
+}
+
+std::coroutine_handle<> StreamReader::ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
+    if (slow_path_) {
+        slow_ = r_.read_slow(n_);
+        return slow_.operator co_await().await_suspend(h);
+    }
+    op_->await_suspend(h);
+    return std::noop_coroutine();
+}
+
+std::string StreamReader::ReadAwaiter::await_resume() {
+    if (slow_path_) return slow_.operator co_await().await_resume();
+    StreamCore& c = *r_.core_;
+    if (op_) c.received(op_->await_resume());
+    return c.take(std::min(static_cast<std::size_t>(n_), c.available()));
 }
 
 Task<std::string> StreamReader::readexactly(std::size_t n) {

@@ -162,6 +162,37 @@ AIO_TEST(Streams, ServerSurvivesRunningOutOfDescriptors) {
     loop.set_exception_handler(nullptr);
 }
 
+// read(n) in every form: from the buffer, by a recv awaited in place, as a task, cancelled while
+// its recv is in flight (nothing lost), and at EOF.
+AIO_TEST(Streams, ReadInAllItsForms) {
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write("hello world\n");
+    EXPECT_EQ(co_await reader.read(5), "hello");  // waits for the echo
+    EXPECT_EQ(co_await reader.read(0), "");
+    EXPECT_EQ(co_await reader.read(100), " world\n");  // what the buffer holds
+    auto as_task = aio::create_task(reader.read(10));  // nothing to read yet
+    co_await aio::sleep(10ms);
+    EXPECT_FALSE(as_task.done());
+    as_task.cancel();
+    EXPECT_THROW(co_await as_task, aio::CancelledError);
+    auto in_place = aio::create_task(  // the recv awaited inside the calling coroutine's frame
+        [](aio::StreamReader r) -> aio::Task<std::string> {
+            co_return co_await r.read(10);
+        }(reader));
+    co_await aio::sleep(10ms);
+    in_place.cancel();
+    EXPECT_THROW(co_await in_place, aio::CancelledError);
+    writer.write("again\n");
+    EXPECT_EQ(co_await reader.read(10), "again\n");  // nothing was lost to the cancelled read
+    writer.write_eof();
+    EXPECT_EQ(co_await reader.read(10), "");  // the server saw EOF and closed
+    EXPECT_TRUE(reader.at_eof());
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
 AIO_TEST(Streams, DrainWaitsForASlowReader) {
     auto accepted =
         std::make_shared<aio::Future<std::pair<aio::StreamReader, aio::StreamWriter>>>();

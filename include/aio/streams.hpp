@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "aio/detail/io_op.hpp"
 #include "aio/locks.hpp"
 #include "aio/sockets.hpp"
 #include "aio/task.hpp"
@@ -59,7 +60,9 @@ class StreamReader {
         : core_(std::move(core)) {}
 
     // read(n): up to n bytes (at least one, unless at EOF); read() (n < 0): everything to EOF.
-    Task<std::string> read(long n = -1);
+    // (Without a coroutine frame for read(n) on a socket, the echo server's hot path.)
+    class ReadAwaiter;
+    ReadAwaiter read(long n = -1) noexcept;
     // A line including "\n"; at EOF the partial last line (or ""). LimitOverrunError if the
     // line exceeds the limit (asyncio raises ValueError there; the overrun data is discarded).
     Task<std::string> readline();
@@ -79,8 +82,30 @@ class StreamReader {
 
   private:
     Task<> fill();
+    Task<std::string> read_slow(long n);
     std::shared_ptr<detail::StreamCore> core_;
 };
+
+class StreamReader::ReadAwaiter {
+  public:
+    ReadAwaiter(StreamReader& r, long n) noexcept : r_(r), n_(n) {}
+    bool await_ready();
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h);
+    std::string await_resume();
+    // For create_task(reader.read(n)) and gather().
+    Task<std::string> as_task() && { return r_.read_slow(n_); }
+
+  private:
+    StreamReader& r_;
+    long n_;
+    bool slow_path_ = false;
+    std::optional<detail::IoOp> op_;  // the recv, when the buffer is empty
+    Task<std::string> slow_;
+};
+
+inline StreamReader::ReadAwaiter StreamReader::read(long n) noexcept {
+    return ReadAwaiter(*this, n);
+}
 
 class StreamWriter {
   public:
