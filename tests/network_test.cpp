@@ -39,8 +39,8 @@ AIO_TEST(Dns, NumericHostsNeedNoResolver) {
 // Through the C library's resolver on a worker thread (AI_CANONNAME skips the numeric shortcut;
 // a numeric host keeps the test independent of the machine's /etc/hosts and DNS).
 AIO_TEST(Dns, TheResolverRunsOffTheLoop) {
-    auto infos = co_await aio::getaddrinfo("127.0.0.1", 8080,
-                                           {.type = SOCK_STREAM, .flags = AI_CANONNAME});
+    auto infos =
+        co_await aio::getaddrinfo("127.0.0.1", 8080, {.type = SOCK_STREAM, .flags = AI_CANONNAME});
     AIO_ASSERT_EQ(infos.size(), 1u);
     EXPECT_EQ(infos[0].canonical_name, "127.0.0.1");  // only the C library fills it in
     EXPECT_EQ(infos[0].address.to_string(), "127.0.0.1:8080");
