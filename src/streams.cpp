@@ -290,15 +290,15 @@ Task<std::string> StreamReader::readline() {
 void StreamWriter::write(std::string_view data) {
     StreamCore& c = *core_;
     if (c.closing || c.eof_requested || c.write_error || data.empty()) return;
-    if (!c.flushing && c.pending() == 0) {
-        // Nothing queued: send straight from the caller's bytes, buffer only what is left.
-        const std::size_t sent = c.send_now(data);
-        if (sent == data.size() || c.write_error) return;
-        data.remove_prefix(sent);
+    if (c.flushing) {  // the flusher sends it after what is queued
+        c.wbuf.append(data);
+        return;
     }
-    c.wbuf.append(data);
-    if (c.flushing) return;
-    if (c.send_some() || c.write_error) return;
+    // Nothing is queued (whatever is, a flusher is running for): send straight from the
+    // caller's bytes, and buffer only what the socket did not take.
+    const std::size_t sent = c.send_now(data);
+    if (sent == data.size() || c.write_error) return;
+    c.wbuf.append(data.substr(sent));
     c.flushing = true;
     c.drained.clear();
     create_task(detail::flush(core_));
