@@ -1,6 +1,7 @@
 #include "aio/detail/io_op.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -14,6 +15,7 @@ Interest interest_of(IoOp::Kind kind) noexcept {
         case IoOp::Kind::recv:
         case IoOp::Kind::accept:
         case IoOp::Kind::recvmsg:
+        case IoOp::Kind::read:
             return Interest::read;
         default:
             return Interest::write;
@@ -30,6 +32,10 @@ IoOp::IoOp(Kind kind, int fd, void* buf, std::size_t len, sockaddr* addr,
       len_(len),
       addr_(addr),
       addrlen_(addrlen) {}
+
+IoOp::IoOp(Kind kind, int fd, const FileArgs& args) noexcept : IoOp(kind, fd, args.buf, args.len) {
+    file_ = args;
+}
 
 IoOp::~IoOp() {
     if (state_ != State::waiting) return;
@@ -61,6 +67,14 @@ long IoOp::perform() noexcept {
             case Kind::sendmsg:
                 r = ::sendmsg(fd, static_cast<msghdr*>(buf_), MSG_NOSIGNAL);
                 break;
+            case Kind::read:
+                r = ::read(fd, buf_, len_);
+                break;
+            case Kind::write:
+                r = ::write(fd, buf_, len_);
+                break;
+            default:  // file operations go to a thread on readiness backends, never here
+                return -EOPNOTSUPP;
             case Kind::connect:
                 if (connect_started_) {  // writable: the handshake is over, one way or another
                     int err = 0;

@@ -28,10 +28,12 @@ namespace detail {
 
 // What a connection's reader and writer share: the socket, both buffers, and the flusher.
 struct StreamCore {
-    StreamCore(Socket s, std::size_t lim) : sock(std::move(s)), limit(lim) {}
+    StreamCore(Socket s, std::size_t lim, bool pipe = false)
+        : sock(std::move(s)), limit(lim), is_pipe(pipe) {}
 
-    Socket sock;  // empty for a reader fed by feed_data()
+    Socket sock;  // empty for a reader fed by feed_data(); for a pipe, the pipe's end
     std::size_t limit;
+    bool is_pipe;  // read/write instead of recv/send; write_eof closes
 
     // Reading: rbuf[rpos, rend) is unread. rbuf only grows (resizing zero-fills, which at 64 KiB
     // per read cost more than the read itself), and is compacted when space runs out.
@@ -64,7 +66,8 @@ struct StreamCore {
     void prepare_recv(std::optional<detail::IoOp>& op) {
         constexpr std::size_t chunk = 64 * 1024;
         reserve_tail(chunk);
-        op.emplace(detail::IoOp::Kind::recv, sock.fileno(), rbuf.data() + rend, rbuf.size() - rend);
+        op.emplace(is_pipe ? detail::IoOp::Kind::read : detail::IoOp::Kind::recv, sock.fileno(),
+                   rbuf.data() + rend, rbuf.size() - rend);
     }
     void received(long n) {
         if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
@@ -91,8 +94,11 @@ struct StreamCore {
     std::size_t send_now(std::string_view data) {
         std::size_t sent = 0;
         while (sent < data.size()) {
-            const ssize_t n =
-                ::send(sock.fileno(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+            const char* p = data.data() + sent;
+            const std::size_t len = data.size() - sent;
+            // (SIGPIPE for a pipe whose reader is gone is ignored while a loop exists.)
+            const ssize_t n = is_pipe ? ::write(sock.fileno(), p, len)
+                                      : ::send(sock.fileno(), p, len, MSG_NOSIGNAL);
             if (n >= 0) {
                 sent += static_cast<std::size_t>(n);
                 continue;
@@ -116,7 +122,12 @@ struct StreamCore {
     }
 
     void finish_closing() noexcept {
-        if (eof_requested && !write_error && sock) ::shutdown(sock.fileno(), SHUT_WR);
+        if (eof_requested && !write_error && sock) {
+            if (is_pipe)
+                closing = true;  // a pipe has no half-close: the reader sees EOF when it closes
+            else
+                ::shutdown(sock.fileno(), SHUT_WR);
+        }
         if (closing) {
             sock.close();
             closed.set();
@@ -366,6 +377,15 @@ std::size_t StreamWriter::get_write_buffer_size() const noexcept {
 }
 
 // ---- open_connection ----
+
+namespace {}  // namespace
+
+StreamReader detail::pipe_reader(int fd, std::size_t limit) {
+    return StreamReader(std::make_shared<StreamCore>(Socket(fd), limit, true));
+}
+StreamWriter detail::pipe_writer(int fd) {
+    return StreamWriter(std::make_shared<StreamCore>(Socket(fd), kDefaultStreamLimit, true));
+}
 
 namespace {
 std::pair<StreamReader, StreamWriter> make_streams(Socket sock, int family, std::size_t limit) {

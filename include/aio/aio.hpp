@@ -14,6 +14,7 @@
 #include "aio/sleep.hpp"
 #include "aio/sockets.hpp"
 #include "aio/streams.hpp"
+#include "aio/subprocess.hpp"
 #include "aio/task.hpp"
 #include "aio/task_group.hpp"
 #include "aio/tasks.hpp"

@@ -177,6 +177,9 @@ inline StreamWriter::DrainAwaiter StreamWriter::drain() noexcept {
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     std::string host, std::uint16_t port, std::size_t limit = kDefaultStreamLimit);
 namespace detail {
+// Streams over one end of a pipe (adopted: non-blocking, close-on-exec); for subprocesses.
+StreamReader pipe_reader(int fd, std::size_t limit = kDefaultStreamLimit);
+StreamWriter pipe_writer(int fd);
 // open_connection's second half: each address in turn.
 Task<std::pair<StreamReader, StreamWriter>> connect_any(std::vector<SocketAddress> addresses,
                                                         std::size_t limit);

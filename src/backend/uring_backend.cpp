@@ -7,6 +7,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -138,8 +139,9 @@ class UringBackend final : public Backend {
     }
 
     void submit(IoOp& op) override {
-        Slot& s = claim(entry(op.fd), op.interest);
+        Slot* s = op.tracked() ? &claim(entry(op.fd), op.interest) : nullptr;
         io_uring_sqe* sqe = get_sqe();
+        const IoOp::FileArgs& f = op.file_args();
         switch (op.kind()) {
             case IoOp::Kind::recv:
                 io_uring_prep_recv(sqe, op.fd, op.buffer(), op.length(), 0);
@@ -161,9 +163,34 @@ class UringBackend final : public Backend {
                 io_uring_prep_sendmsg(sqe, op.fd, static_cast<const msghdr*>(op.buffer()),
                                       MSG_NOSIGNAL);
                 break;
+            case IoOp::Kind::read:  // pipes: offset -1, the (non-seekable) current position
+                io_uring_prep_read(sqe, op.fd, op.buffer(), op.length(), -1);
+                break;
+            case IoOp::Kind::write:
+                io_uring_prep_write(sqe, op.fd, op.buffer(), op.length(), -1);
+                break;
+            case IoOp::Kind::file_read:
+                io_uring_prep_read(sqe, op.fd, f.buf, f.len, static_cast<std::uint64_t>(f.offset));
+                break;
+            case IoOp::Kind::file_write:
+                io_uring_prep_write(sqe, op.fd, f.buf, f.len, static_cast<std::uint64_t>(f.offset));
+                break;
+            case IoOp::Kind::fsync:
+                io_uring_prep_fsync(sqe, op.fd, static_cast<unsigned>(f.flags));
+                break;
+            case IoOp::Kind::openat:
+                io_uring_prep_openat(sqe, op.fd, static_cast<const char*>(f.buf), f.flags, f.mode);
+                break;
+            case IoOp::Kind::statx:
+                io_uring_prep_statx(sqe, op.fd, static_cast<const char*>(f.buf), f.flags,
+                                    STATX_BASIC_STATS, static_cast<struct statx*>(f.out));
+                break;
+            case IoOp::Kind::close:
+                io_uring_prep_close(sqe, op.fd);
+                break;
         }
         io_uring_sqe_set_data(sqe, &op);
-        s.op = &op;
+        if (s) s->op = &op;
         ++pending_;
     }
 
@@ -275,9 +302,11 @@ class UringBackend final : public Backend {
             case 0: {
                 auto* op = reinterpret_cast<IoOp*>(data);
                 --pending_;
-                Entry& e = fds_[op->fd];
-                Slot& s = op->interest == Interest::read ? e.reader : e.writer;
-                if (s.op == op) s.op = nullptr;
+                if (op->tracked()) {
+                    Entry& e = fds_[op->fd];
+                    Slot& s = op->interest == Interest::read ? e.reader : e.writer;
+                    if (s.op == op) s.op = nullptr;
+                }
                 op->complete(res);
                 return;
             }

@@ -1,9 +1,10 @@
-// One socket operation a task awaits (recv, send, accept, connect, recvmsg, sendmsg); the node
-// lives in the awaiting frame. On a readiness backend (epoll) the system call is tried at once
-// and, if it would block, retried by the backend each time the fd becomes ready. On a completion
-// backend (io_uring) it is submitted to the kernel, which does it and reports the result; a
-// cancelled operation resumes its task only after the kernel's completion for it has arrived,
-// so buffers and addresses are never freed under the kernel.
+// One operation a task awaits on a socket or pipe (recv, send, accept, connect, recvmsg, sendmsg,
+// read, write) or, on io_uring only, on a file (file_read, file_write, fsync, openat, statx,
+// close); the node lives in the awaiting frame. On a readiness backend (epoll) the system call is
+// tried at once and, if it would block, retried by the backend each time the fd becomes ready. On a
+// completion backend (io_uring) it is submitted to the kernel, which does it and reports the
+// result; a cancelled operation resumes its task only after the kernel's completion for it has
+// arrived, so buffers and addresses are never freed under the kernel.
 #pragma once
 #include <sys/socket.h>
 
@@ -16,11 +17,41 @@ namespace aio::detail {
 
 class IoOp : Suspension, public ReadinessWaiter {
   public:
-    enum class Kind : unsigned char { recv, send, accept, connect, recvmsg, sendmsg };
-    // recv/send: buf and len. accept: addr and addrlen receive the peer's address. connect: addr
-    // and *addrlen give it. recvmsg/sendmsg: buf is the msghdr.
+    enum class Kind : unsigned char {
+        // Sockets and pipes: one task per fd and direction at a time; cancelled when the fd is
+        // closed.
+        recv,
+        send,
+        accept,
+        connect,
+        recvmsg,
+        sendmsg,
+        read,
+        write,
+        // Files (io_uring only): any number at once, each on its own.
+        file_read,
+        file_write,
+        fsync,
+        openat,
+        statx,
+        close,
+    };
+    // recv/send/read/write: buf and len. accept: addr and addrlen receive the peer's address.
+    // connect: addr and *addrlen give it. recvmsg/sendmsg: buf is the msghdr.
     IoOp(Kind kind, int fd, void* buf, std::size_t len, sockaddr* addr = nullptr,
          socklen_t* addrlen = nullptr) noexcept;
+    // File operations. file_read/file_write: buf, len, offset (-1: the file position). fsync: flags
+    // (IORING_FSYNC_DATASYNC). openat: fd is the directory, buf the path, flags and mode.
+    // statx: fd the directory, buf the path, flags (AT_*), out the struct statx.
+    struct FileArgs {
+        void* buf = nullptr;
+        std::size_t len = 0;
+        long long offset = -1;
+        int flags = 0;
+        unsigned mode = 0;
+        void* out = nullptr;
+    };
+    IoOp(Kind kind, int fd, const FileArgs& args) noexcept;
     IoOp(const IoOp&) = delete;
     IoOp& operator=(const IoOp&) = delete;
     ~IoOp();
@@ -33,6 +64,9 @@ class IoOp : Suspension, public ReadinessWaiter {
 
     // ---- for the backends ----
     Kind kind() const noexcept { return kind_; }
+    // Held in the backend's per-fd slot (sockets and pipes), not a file operation.
+    bool tracked() const noexcept { return kind_ < Kind::file_read; }
+    const FileArgs& file_args() const noexcept { return file_; }
     void* buffer() const noexcept { return buf_; }
     std::size_t length() const noexcept { return len_; }
     sockaddr* address() const noexcept { return addr_; }
@@ -60,6 +94,7 @@ class IoOp : Suspension, public ReadinessWaiter {
     std::size_t len_;
     sockaddr* addr_;
     socklen_t* addrlen_;
+    FileArgs file_;
     long result_ = 0;
     TaskBase* task_ = nullptr;
 };
