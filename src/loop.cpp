@@ -10,6 +10,7 @@
 #include "backend/backend.hpp"
 #include "fd_callbacks.hpp"
 #include "loop_registry.hpp"
+#include "signal_table.hpp"
 
 namespace aio {
 
@@ -288,6 +289,7 @@ void EventLoop::close() {
     // results are dropped below, with the other pending callbacks).
     if (default_executor_) default_executor_->shutdown(true);
     drain_ready(true);
+    signals_.reset();  // (its self-pipe is one of the fd callbacks)
     fd_callbacks_.reset();
     while (!timers_.empty()) {
         detail::TimerNode* n = timers_.pop();

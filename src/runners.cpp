@@ -1,5 +1,8 @@
 #include "aio/runners.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "aio/detail/when_done.hpp"
 
 namespace aio::detail {
@@ -13,11 +16,47 @@ Task<> wait_all_done(std::vector<AnyTask> tasks) {
 }
 }  // namespace
 
-Runner::Runner(LoopOptions options) : loop_(options) {}
+namespace {
+thread_local Runner* current_runner = nullptr;
+}
+
+Runner::Runner(LoopOptions options) : loop_(options), outer_(current_runner) {
+    current_runner = this;
+}
 
 Runner::~Runner() {
     cancel_all_tasks(loop_);
-    loop_.close();
+    loop_.close();  // (restores the signals' dispositions)
+    current_runner = outer_;
+}
+
+Runner& Runner::current() {
+    if (!current_runner) throw RuntimeError("interrupt_on() called outside aio::run()");
+    return *current_runner;
+}
+
+void Runner::catch_sigint() {
+    // As asyncio.run: only on the main thread, and only if nobody changed SIGINT's action.
+    if (::gettid() != ::getpid()) return;
+    struct sigaction current {};
+    if (::sigaction(SIGINT, nullptr, &current) < 0 || current.sa_handler != SIG_DFL) return;
+    interrupt_on(SIGINT);
+}
+
+void Runner::interrupt_on(int sig) {
+    loop_.add_signal_handler(sig, [this, sig] { on_interrupt(sig); });
+}
+
+void Runner::on_interrupt(int sig) {
+    if (!interrupted_by_ && !main_.done()) {
+        interrupted_by_ = sig;
+        main_.cancel();
+        return;
+    }
+    // The second one: the user means it. Die of the signal, as its default action would.
+    loop_.remove_signal_handler(sig);
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
 }
 
 void Runner::cancel_all_tasks(EventLoop& loop) noexcept {
@@ -41,3 +80,7 @@ void Runner::cancel_all_tasks(EventLoop& loop) noexcept {
 }
 
 }  // namespace aio::detail
+
+void aio::interrupt_on(int sig) {
+    detail::Runner::current().interrupt_on(sig);
+}

@@ -11,6 +11,7 @@
 #include "aio/loop.hpp"
 #include "aio/queues.hpp"
 #include "aio/runners.hpp"
+#include "aio/signals.hpp"
 #include "aio/sleep.hpp"
 #include "aio/sockets.hpp"
 #include "aio/streams.hpp"

@@ -56,6 +56,18 @@ class ExceptionGroup : public std::exception {
     std::vector<std::exception_ptr> exceptions_;
 };
 
+// Python's KeyboardInterrupt: aio::run's main task was cancelled by SIGINT (or a signal given to
+// aio::interrupt_on). Not a std::runtime_error, so that generic handlers let it through.
+class KeyboardInterrupt : public std::exception {
+  public:
+    explicit KeyboardInterrupt(int sig) noexcept : signal_(sig) {}
+    int signal() const noexcept { return signal_; }
+    const char* what() const noexcept override { return "KeyboardInterrupt"; }
+
+  private:
+    int signal_;
+};
+
 // A one-line description of any exception, CancelledError and ExceptionGroup included.
 std::string describe(const std::exception_ptr& e);
 

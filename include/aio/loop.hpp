@@ -33,6 +33,7 @@ namespace detail {
 class TaskBase;
 class Backend;
 class FdCallbacks;
+class SignalTable;
 void thread_call_started(EventLoop& loop) noexcept;
 void thread_call_finished(EventLoop& loop) noexcept;
 
@@ -222,6 +223,10 @@ class EventLoop {
     bool remove_reader(int fd);
     bool remove_writer(int fd);
 
+    // loop.add_signal_handler(sig, callback) / remove_signal_handler(sig): see aio/signals.hpp.
+    void add_signal_handler(int sig, std::function<void()> callback);
+    bool remove_signal_handler(int sig);
+
     // Before closing an fd this loop has waited on (aio::Socket::close does it): drops the
     // backend's registration, which would otherwise outlive the fd's number.
     void forget_fd(int fd) noexcept;
@@ -235,6 +240,8 @@ class EventLoop {
     // and is open; otherwise deletes it.
     static void post_if_alive(EventLoop* loop, detail::CallbackNode* node) noexcept;
     ThreadPoolExecutor& default_executor();
+    detail::SignalTable& signal_table();  // made on first use
+    detail::SignalTable* signal_table_if_any() noexcept { return signals_.get(); }
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
     // Spends one unit of the running task's coop budget; false when the task must yield.
     bool spend_budget() noexcept { return --budget_ > 0; }
@@ -265,6 +272,7 @@ class EventLoop {
     detail::TimerHeap timers_;
     std::unique_ptr<detail::Backend> backend_;
     std::unique_ptr<detail::FdCallbacks> fd_callbacks_;
+    std::unique_ptr<detail::SignalTable> signals_;          // add_signal_handler, made on first use
     std::unique_ptr<ThreadPoolExecutor> default_executor_;  // made on first use
     std::size_t thread_calls_ = 0;  // to_thread/run_in_executor calls whose result is pending
     friend void detail::thread_call_started(EventLoop&) noexcept;
