@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "aio/detail/when_done.hpp"
+#include "signal_table.hpp"
 
 namespace aio::detail {
 
@@ -44,7 +45,9 @@ void Runner::catch_sigint() {
 }
 
 void Runner::interrupt_on(int sig) {
-    loop_.add_signal_handler(sig, [this, sig] { on_interrupt(sig); });
+    // (Only while no task waits for sig: a program waiting for it handles it itself.)
+    loop_.signal_table().set_handler(
+        sig, [this, sig] { on_interrupt(sig); }, true);
 }
 
 void Runner::on_interrupt(int sig) {

@@ -20,7 +20,9 @@ class SignalTable {
     SignalTable(const SignalTable&) = delete;
     SignalTable& operator=(const SignalTable&) = delete;
 
-    void set_handler(int sig, std::function<void()> callback);
+    // A fallback handler runs only when no task is waiting for the signal (aio::run's SIGINT:
+    // a program that waits for SIGINT itself handles it).
+    void set_handler(int sig, std::function<void()> callback, bool fallback = false);
     bool remove_handler(int sig);
     // A waiter is set to the signal's number when it comes, and removed then.
     std::uint64_t add_waiter(int sig, Future<int> waiter);
@@ -29,6 +31,7 @@ class SignalTable {
   private:
     struct Entry {
         std::function<void()> callback;
+        bool fallback = false;
         std::vector<std::pair<std::uint64_t, Future<int>>> waiters;
         struct sigaction previous {};
     };

@@ -99,9 +99,11 @@ void SignalTable::release_if_unused(int sig) noexcept {
     entries_.erase(it);
 }
 
-void SignalTable::set_handler(int sig, std::function<void()> callback) {
+void SignalTable::set_handler(int sig, std::function<void()> callback, bool fallback) {
     if (!callback) throw std::invalid_argument("add_signal_handler: empty callback");
-    catch_signal(sig).callback = std::move(callback);
+    Entry& e = catch_signal(sig);
+    e.callback = std::move(callback);
+    e.fallback = fallback;
 }
 
 bool SignalTable::remove_handler(int sig) {
@@ -135,9 +137,13 @@ void SignalTable::dispatch() {
             auto it = entries_.find(sigs[i]);
             if (it == entries_.end()) continue;  // released since
             Entry& e = it->second;
-            if (e.callback) loop_.call_soon(e.callback);
-            for (auto& [id, waiter] : e.waiters)
-                if (!waiter.done()) waiter.set_result(static_cast<int>(sigs[i]));
+            bool waited = false;
+            for (auto& [id, waiter] : e.waiters) {
+                if (waiter.done()) continue;
+                waiter.set_result(static_cast<int>(sigs[i]));
+                waited = true;
+            }
+            if (e.callback && !(e.fallback && waited)) loop_.call_soon(e.callback);
         }
     }
 }

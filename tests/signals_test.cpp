@@ -166,6 +166,17 @@ TEST(RunSignals, InterruptOnWiresSigterm) {
     EXPECT_THROW(aio::interrupt_on(SIGTERM), aio::RuntimeError);  // outside aio::run
 }
 
+TEST(RunSignals, AWaiterForSigintTakesItInstead) {
+    auto main = []() -> aio::Task<int> {
+        auto waiting = aio::create_task(aio::wait_for_signal(SIGINT));
+        co_await aio::sleep(0s);
+        ::raise(SIGINT);
+        co_return co_await waiting;  // not cancelled
+    };
+    EXPECT_EQ(aio::run(main()), SIGINT);
+    EXPECT_EQ(disposition(SIGINT), SIG_DFL);
+}
+
 TEST(RunSignals, ChangedSigintIsLeftAlone) {
     ::signal(SIGINT, SIG_IGN);
     auto main = []() -> aio::Task<bool> { co_return disposition(SIGINT) == SIG_IGN; };

@@ -3,7 +3,8 @@
 // main's value or rethrows its exception. On the main thread, while SIGINT has its default
 // action, the first Ctrl-C cancels the main task (aio::run then throws KeyboardInterrupt if
 // main ends cancelled) and a second one ends the process at once, as asyncio.run does;
-// interrupt_on(SIGTERM) wires another signal the same way.
+// interrupt_on(SIGTERM) wires another signal the same way. A task waiting in
+// wait_for_signal(SIGINT) takes the signal instead; add_signal_handler(SIGINT) replaces this.
 #pragma once
 #include <utility>
 
