@@ -1,6 +1,7 @@
 // The umbrella header: everything a program needs, as `import asyncio` gives it.
 #pragma once
 #include "aio/combinators.hpp"
+#include "aio/concurrent_future.hpp"
 #include "aio/datagrams.hpp"
 #include "aio/dns.hpp"
 #include "aio/errors.hpp"

@@ -1,0 +1,123 @@
+// Crossing threads into a loop: run_coroutine_threadsafe and its ConcurrentFuture (values,
+// exceptions, cancellation from the other thread, a loop that closes first), and
+// call_soon_threadsafe from many threads at once. Run under ThreadSanitizer by .ci/run.
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+aio::Task<int> add_later(int a, int b) {
+    co_await aio::sleep(10ms);
+    co_return a + b;
+}
+
+aio::Task<std::string> fail_later() {
+    co_await aio::sleep(0s);
+    throw aio_test::Failure("from the loop");
+}
+
+// Never finishes by itself (an event nobody sets: no timer for the virtual clock to jump to).
+aio::Task<> forever(std::atomic<bool>& started) {
+    aio::Event never;
+    started = true;
+    co_await never.wait();
+}
+
+// Runs f on a new thread and waits for it without blocking the loop.
+template <class F>
+aio::Task<> on_other_thread(F f) {
+    std::thread thread(std::move(f));
+    auto join = [&thread] { thread.join(); };
+    co_await aio::to_thread(join);
+}
+
+AIO_TEST(Threadsafe, ValuesAndExceptionsReachTheOtherThread) {
+    aio::EventLoop& loop = aio::get_running_loop();
+    int sum = 0;
+    std::string error;
+    bool was_done_at_once = true;
+    co_await on_other_thread([&] {
+        auto f = aio::run_coroutine_threadsafe(add_later(2, 3), loop);
+        was_done_at_once = f.done();
+        sum = f.get();
+        auto g = aio::run_coroutine_threadsafe(fail_later(), loop);
+        try {
+            g.get();
+        } catch (const aio_test::Failure& e) {
+            error = e.what();
+        }
+    });
+    EXPECT_FALSE(was_done_at_once);
+    EXPECT_EQ(sum, 5);
+    EXPECT_EQ(error, "from the loop");
+}
+
+AIO_TEST(Threadsafe, CancelFromTheOtherThread) {
+    aio::EventLoop& loop = aio::get_running_loop();
+    std::atomic<bool> started{false};
+    bool cancelled = false, threw = false, second_cancel = true;
+    co_await on_other_thread([&] {
+        auto f = aio::run_coroutine_threadsafe(forever(started), loop);
+        EXPECT_FALSE(f.wait_for(1ms));
+        EXPECT_TRUE(f.cancel());
+        try {
+            f.get();
+        } catch (const aio::CancelledError&) {
+            threw = true;
+        }
+        cancelled = f.cancelled();
+        second_cancel = f.cancel();
+    });
+    EXPECT_TRUE(threw);
+    EXPECT_TRUE(cancelled);
+    EXPECT_FALSE(second_cancel);
+}
+
+TEST(ThreadsafeClose, LoopClosingFirstReleasesTheWaiter) {
+    std::atomic<bool> started{false};
+    aio::ConcurrentFuture<int> never_started = [&] {
+        aio::EventLoop loop;
+        auto f = aio::run_coroutine_threadsafe(add_later(1, 1), loop);
+        loop.close();  // before it ran
+        return f;
+    }();
+    EXPECT_TRUE(never_started.done());
+    EXPECT_THROW(never_started.get(), aio::RuntimeError);
+
+    aio::EventLoop loop;
+    auto pending = aio::run_coroutine_threadsafe(forever(started), loop);
+    loop.run_until_complete(add_later(0, 0));  // it starts, and is still pending at close
+    EXPECT_TRUE(started);
+    loop.set_exception_handler([](aio::EventLoop&, const aio::ExceptionContext&) {});
+    loop.close();
+    EXPECT_THROW(pending.get(), aio::RuntimeError);
+
+    EXPECT_THROW(aio::run_coroutine_threadsafe(add_later(1, 1), loop), aio::RuntimeError);
+}
+
+AIO_TEST(Threadsafe, CallSoonThreadsafeFromManyThreads) {
+    aio::EventLoop& loop = aio::get_running_loop();
+    constexpr int kThreads = 4, kEach = 1000;
+    int total = 0;  // touched only on the loop's thread
+    co_await on_other_thread([&] {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&] {
+                for (int i = 0; i < kEach; ++i)
+                    loop.call_soon_threadsafe([&] { ++total; });
+            });
+        for (auto& t : threads)
+            t.join();
+    });
+    co_await aio::sleep(0s);  // the callbacks posted last run on this iteration
+    EXPECT_EQ(total, kThreads * kEach);
+}
+
+}  // namespace
