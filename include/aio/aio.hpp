@@ -6,6 +6,7 @@
 #include "aio/dns.hpp"
 #include "aio/errors.hpp"
 #include "aio/executor.hpp"
+#include "aio/files.hpp"
 #include "aio/future.hpp"
 #include "aio/generators.hpp"
 #include "aio/locks.hpp"

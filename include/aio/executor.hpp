@@ -94,7 +94,7 @@ Task<R> call_in_thread(ThreadPoolExecutor* executor, std::function<R()> fn) {
     auto* call = new ThreadCall<R>(loop, future, std::move(fn));
     submit_thread_call(*executor, call,
                        [](CallbackNode* c) noexcept { static_cast<ThreadCall<R>*>(c)->run(); });
-    co_return co_await future;
+    co_return co_await std::move(future);  // (moved out: move-only results work too)
 }
 
 }  // namespace detail
