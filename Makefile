@@ -1,7 +1,7 @@
 # The README's commands. Each one installs the Debian packages it needs first (when run as root).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test demo bench asan clang clean
+.PHONY: deps test demo bench asan tsan clang clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,13 @@ asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# ThreadSanitizer over the suites where threads meet the loop (executor, threadsafe calls,
+# subprocess reaping, signals).
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
 
 clang:
 	AIO_WITH_CLANG=1 scripts/install-deps.sh

@@ -210,7 +210,10 @@ void EventLoop::poll_backend() {
     else if (!timers_.empty())
         timeout = std::max(Duration::zero(), timers_.top()->when - time());
 
-    const bool io_or_threads = backend_->has_pending_io() || thread_calls_ > 0;
+    // The signal self-pipe's reader counts only while a task or handler listens for a signal:
+    // aio::run's Ctrl-C watch alone must not hide a deadlock.
+    const std::size_t idle_watches = signals_ && !signals_->has_listeners() ? 1 : 0;
+    const bool io_or_threads = backend_->pending_io() > idle_watches || thread_calls_ > 0;
     if (virtual_time_ && timeout == Duration::max() && !io_or_threads &&
         !threadsafe_pending_.load(std::memory_order_acquire)) {
         // On virtual time nothing but a timer or I/O can make progress: with neither, every task

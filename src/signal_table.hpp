@@ -27,6 +27,8 @@ class SignalTable {
     // A waiter is set to the signal's number when it comes, and removed then.
     std::uint64_t add_waiter(int sig, Future<int> waiter);
     void remove_waiter(int sig, std::uint64_t id) noexcept;
+    // Whether a task waits for a signal or a handler other than a fallback one is installed.
+    bool has_listeners() const noexcept;
 
   private:
     struct Entry {

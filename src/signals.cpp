@@ -129,6 +129,12 @@ void SignalTable::remove_waiter(int sig, std::uint64_t id) noexcept {
     release_if_unused(sig);
 }
 
+bool SignalTable::has_listeners() const noexcept {
+    for (const auto& [sig, e] : entries_)
+        if (!e.waiters.empty() || (e.callback && !e.fallback)) return true;
+    return false;
+}
+
 void SignalTable::dispatch() {
     unsigned char sigs[128];
     ssize_t n;

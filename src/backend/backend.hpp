@@ -31,8 +31,9 @@ class Backend {
     bool batches_submissions() const noexcept { return completes_io_; }
     // Thread-safe: makes the current or next wait() return promptly.
     virtual void wakeup() noexcept = 0;
-    // Whether operations are in flight; the virtual clock never jumps past pending I/O.
-    virtual bool has_pending_io() const noexcept = 0;
+    // How many operations and readiness waits are in flight; the virtual clock never jumps past
+    // pending I/O.
+    virtual std::size_t pending_io() const noexcept = 0;
 
     // Calls w.on_ready once its fd is ready for its interest (again, while on_ready returns
     // false). One waiter per fd and interest: a second one gets RuntimeError.

@@ -89,7 +89,7 @@ class EpollBackend final : public Backend {
         [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
     }
 
-    bool has_pending_io() const noexcept override { return waiting_ > 0; }
+    std::size_t pending_io() const noexcept override { return waiting_; }
 
     void watch(ReadinessWaiter& w) override {
         const int fd = w.fd;

@@ -119,7 +119,7 @@ class UringBackend final : public Backend {
         [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
     }
 
-    bool has_pending_io() const noexcept override { return pending_ > 0; }
+    std::size_t pending_io() const noexcept override { return pending_; }
 
     void watch(ReadinessWaiter& w) override {
         Entry& e = entry(w.fd);
