@@ -58,6 +58,12 @@ aio::ProcessOptions piped_out() {
     return o;
 }
 
+aio::ProcessOptions piped_in_out() {
+    aio::ProcessOptions o = piped_out();
+    o.in = aio::PIPE;
+    return o;
+}
+
 AIO_TEST(Subprocess, ExecReadsStdout) {
     auto proc = co_await aio::create_subprocess_exec("echo", "hello", "world", piped_out());
     EXPECT_GT(proc.pid(), 0);
@@ -82,10 +88,7 @@ AIO_TEST(Subprocess, ShellExitCodesAndLines) {
 }
 
 AIO_TEST(Subprocess, StdinRoundTripWithBackPressure) {
-    aio::ProcessOptions o;
-    o.in = aio::PIPE;
-    o.out = aio::PIPE;
-    auto proc = co_await aio::create_subprocess_exec("cat", o);
+    auto proc = co_await aio::create_subprocess_exec("cat", piped_in_out());
     // Far more than a pipe holds (64 KiB) in each direction: communicate must write and read
     // at once.
     std::string input;
@@ -98,10 +101,7 @@ AIO_TEST(Subprocess, StdinRoundTripWithBackPressure) {
 }
 
 AIO_TEST(Subprocess, WritingLineByLine) {
-    aio::ProcessOptions o;
-    o.in = aio::PIPE;
-    o.out = aio::PIPE;
-    auto proc = co_await aio::create_subprocess_exec("cat", o);
+    auto proc = co_await aio::create_subprocess_exec("cat", piped_in_out());
     for (std::string word : {"a\n", "b\n"}) {
         proc.in().write(word);
         co_await proc.in().drain();
@@ -205,9 +205,7 @@ AIO_TEST(Subprocess, AioFdsAreNotInherited) {
     // eventfd), no socket, no pidfd, and none of another child's pipes. (It may see fds this
     // process inherited itself, from whatever started it.)
     aio::Socket extra = aio::Socket::create(AF_INET);
-    aio::ProcessOptions o = piped_out();
-    o.in = aio::PIPE;
-    auto other = co_await aio::create_subprocess_exec("cat", o);
+    auto other = co_await aio::create_subprocess_exec("cat", piped_in_out());
     auto proc = co_await aio::create_subprocess_exec("ls", "-l", "/proc/self/fd", piped_out());
     auto [out, err] = co_await proc.communicate();
     std::istringstream lines(out);
@@ -228,9 +226,7 @@ AIO_TEST(Subprocess, TwoHundredChildrenLeaveNoZombieAndNoFd) {
     std::vector<aio::TaskHandle<std::pair<std::string, std::string>>> runs;
     std::vector<aio::Process> procs;
     for (int i = 0; i < 200; ++i) {
-        aio::ProcessOptions o;
-        o.in = aio::PIPE;
-        o.out = aio::PIPE;
+        aio::ProcessOptions o = piped_in_out();
         o.err = aio::PIPE;
         procs.push_back(co_await aio::create_subprocess_exec("cat", o));
     }
@@ -263,10 +259,7 @@ AIO_TEST(Subprocess, UnwaitedChildIsReapedAnyway) {
 }
 
 AIO_TEST(Subprocess, CancellingCommunicateLosesNothing) {
-    aio::ProcessOptions o;
-    o.in = aio::PIPE;
-    o.out = aio::PIPE;
-    auto proc = co_await aio::create_subprocess_exec("cat", o);
+    auto proc = co_await aio::create_subprocess_exec("cat", piped_in_out());
     auto talk = aio::create_task(proc.communicate("x"));
     co_await aio::sleep(0s);
     talk.cancel();
