@@ -1,123 +1,344 @@
-// The showcase (`make demo`): a short tour of aio's core in real time — chained coroutines,
-// concurrent sleeps, gather over many tasks, timeouts, a TaskGroup whose failing child cancels
-// its siblings, and what a task and a queue round trip cost. (The network showcase takes over
-// when I/O lands.)
-#include <aio/aio.hpp>
+// The showcase (`make demo`): C10K on loopback. An aio echo server and 10,000 client
+// connections, every one of them doing round trips at once for a few seconds, all on one
+// thread per process; a live progress line, then a summary: round trips, requests/s, latency
+// percentiles, peak memory and memory per connection. Every echoed byte is checked.
+//
+// Both ends of 10,000 connections need 20,000 fds and more. The demo raises its soft fd limit
+// to what it needs; when the hard limit cannot hold both ends in one process, the server runs
+// in a child process (aio::create_subprocess_exec of this same program, stopped with SIGTERM),
+// and when it cannot even hold one end, the demo says so and uses the connections that fit.
+//
+//   showcase [--connections 10000] [--seconds 5] [--size 128] [--backend io_uring|epoll]
+//   showcase --serve [--size N]   (the server half, run by the demo itself)
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <aio/aio.hpp>
+#include <algorithm>
 #include <chrono>
+#include <cinttypes>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(aio::TimePoint start) {
-    return std::chrono::duration<double>(aio::get_running_loop().time() - start).count();
+constexpr long kFdsBesideConnections = 64;  // the loop, the listener, stdio, pipes, spare
+constexpr int kConnectingAtOnce = 512;      // keeps the listener's SYN queue from overflowing
+
+double kib(long bytes) {
+    return static_cast<double>(bytes) / 1024.0;
 }
 
-aio::Task<int> twice(int x) {
-    co_return x * 2;
+// Resident memory now, and the most this process has held.
+long rss_bytes() {
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return resident * ::sysconf(_SC_PAGESIZE);
 }
-aio::Task<int> compute(int x, int y) {
-    co_return co_await twice(x) + y;
-}
-
-aio::Task<int> sleepy(int tenths) {
-    co_await aio::sleep(std::chrono::milliseconds(100 * tenths));
-    co_return tenths;
-}
-
-aio::Task<> fail_soon() {
-    co_await aio::sleep(50ms);
-    throw std::runtime_error("the sensor is unplugged");
+long peak_rss_bytes() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss * 1024L;
 }
 
-aio::Task<> pong(aio::Queue<long>& in, aio::Queue<long>& out, long n) {
-    for (long i = 0; i < n; ++i)
-        co_await out.put(co_await in.get() + 1);
+// Raises the soft fd limit to `wanted` if the hard limit allows; returns the soft limit now.
+long raise_fd_limit(long wanted) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    const rlim_t target = std::min<rlim_t>(static_cast<rlim_t>(wanted), limit.rlim_max);
+    if (limit.rlim_cur < target) {
+        limit.rlim_cur = target;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return static_cast<long>(limit.rlim_cur);
+}
+long hard_fd_limit() {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_max == RLIM_INFINITY ? 1L << 30 : static_cast<long>(limit.rlim_max);
 }
 
-aio::Task<int> trivial(int i) {
-    co_return i;
+// ---- the server --------------------------------------------------------------------------------
+
+aio::Task<> echo(aio::StreamReader reader, aio::StreamWriter writer) {
+    try {
+        while (true) {
+            std::string data = co_await reader.read(64 * 1024);
+            if (data.empty()) break;
+            writer.write(data);
+            co_await writer.drain();
+        }
+    } catch (const std::system_error&) {
+        // a client that vanished: its connection ends here
+    }
 }
 
-aio::Task<> tour() {
+aio::Task<aio::Server> listen() {
+    aio::ServerOptions options;
+    options.backlog = 4096;
+    co_return co_await aio::start_server(echo, "127.0.0.1", 0, options);
+}
+
+// The server half as a process of its own: prints its port, serves until SIGTERM, then prints
+// what it measured of its memory.
+aio::Task<> serve_until_sigterm() {
+    aio::Server server = co_await listen();
+    const long base = rss_bytes();
+    std::printf("port %u\n", server.sockets()[0].port());
+    std::fflush(stdout);
+    co_await aio::wait_for_signal(SIGTERM);
+    server.close();
+    co_await server.wait_closed();
+    std::printf("rss_base %ld rss_peak %ld\n", base, peak_rss_bytes());
+}
+
+// ---- the clients -------------------------------------------------------------------------------
+
+struct Load {
+    int connections = 0;  // asked for
+    int size = 128;       // bytes per message
+    int connected = 0;
+    int failed = 0;
+    std::string first_error;
+    bool go = false;
+    bool stop = false;
+    aio::Event all_connected;
+    aio::Event start;
+    std::vector<std::uint32_t> latencies_ns;  // one per round trip
+    long mismatches = 0;
+};
+
+aio::Task<> client(Load& load, aio::Semaphore& connecting, std::uint16_t port, int id) {
+    std::optional<std::pair<aio::StreamReader, aio::StreamWriter>> connection;
+    std::string message(static_cast<std::size_t>(load.size), static_cast<char>('a' + id % 26));
+    co_await connecting.acquire();
+    try {
+        // Connected once the server has answered (not merely once the kernel has queued the
+        // connection for it to accept): one round trip, not timed.
+        connection.emplace(co_await aio::open_connection("127.0.0.1", port));
+        connection->second.write(message);
+        if (co_await connection->first.readexactly(message.size()) != message) ++load.mismatches;
+        ++load.connected;
+    } catch (const std::exception& e) {
+        if (load.failed++ == 0) load.first_error = e.what();
+        connection.reset();
+    }
+    connecting.release();
+    if (load.connected + load.failed == load.connections) load.all_connected.set();
+    if (!connection) co_return;
+    auto& [reader, writer] = *connection;
+
+    co_await load.start.wait();
+    try {
+        for (std::uint32_t n = 0; !load.stop; ++n) {
+            std::copy_n(reinterpret_cast<const char*>(&n), sizeof n, message.begin());
+            const auto sent = Clock::now();
+            writer.write(message);
+            co_await writer.drain();
+            const std::string echoed = co_await reader.readexactly(message.size());
+            load.latencies_ns.push_back(static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent)
+                    .count()));
+            load.mismatches += echoed != message;
+        }
+    } catch (const std::exception& e) {
+        if (load.failed++ == 0) load.first_error = e.what();
+    }
+    writer.close();
+    co_await writer.wait_closed();
+}
+
+// A progress line twice a second: rewritten in place on a terminal, one per second otherwise.
+aio::Task<> show_progress(const Load& load) {
+    const bool tty = ::isatty(STDOUT_FILENO);
+    const auto t0 = Clock::now();
+    std::size_t last_trips = 0;
+    auto last = t0;
+    for (int tick = 0;; ++tick) {
+        co_await aio::sleep(500ms);
+        const auto now = Clock::now();
+        const std::size_t trips = load.latencies_ns.size();
+        const double rate = static_cast<double>(trips - last_trips) /
+                            std::chrono::duration<double>(now - last).count();
+        last_trips = trips;
+        last = now;
+        if (!tty && tick % 2 == 0) continue;
+        std::printf("%s  %5.1f s  connections %d/%d  round trips %zu  %.0f/s%s",
+                    tty ? "\r" : "", std::chrono::duration<double>(now - t0).count(),
+                    load.connected, load.connections, trips, rate, tty ? "   " : "\n");
+        std::fflush(stdout);
+    }
+}
+
+std::uint32_t percentile(std::vector<std::uint32_t>& v, double p) {
+    if (v.empty()) return 0;
+    auto nth = v.begin() + static_cast<long>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), nth, v.end());
+    return *nth;
+}
+
+struct Options {
+    int connections = 10'000;
+    double seconds = 5;
+    int size = 128;
+};
+
+aio::Task<int> run_demo(Options opt, std::string self) {
+    const auto began = Clock::now();
     auto& loop = aio::get_running_loop();
 
-    std::printf("1. Chained coroutines: compute(2, 3) = %d\n", co_await compute(2, 3));
+    // Where the server runs, and how many connections fit.
+    const long hard = hard_fd_limit();
+    long n = opt.connections;
+    const bool one_process = hard >= 2 * n + kFdsBesideConnections;
+    std::string placement = "server and clients in this process";
+    if (!one_process) {
+        placement = "server in a child process: the fd hard limit (" + std::to_string(hard) +
+                    ") cannot hold both ends of " + std::to_string(n) + " connections";
+        if (hard < n + kFdsBesideConnections) {
+            n = std::max(0L, hard - kFdsBesideConnections);
+            std::printf("note: the fd hard limit is %ld, so only %ld connections fit (run as root "
+                        "or raise `ulimit -Hn` for more)\n",
+                        hard, n);
+        }
+    }
+    raise_fd_limit(one_process ? 2 * n + kFdsBesideConnections : n + kFdsBesideConnections);
 
-    auto start = loop.time();
-    auto [a, b, c] = co_await aio::gather(sleepy(3), sleepy(1), sleepy(2));
-    std::printf("2. Three sleeps of 0.%d, 0.%d and 0.%d s, gathered: done in %.2f s\n", a, b, c,
-                seconds_since(start));
+    std::printf("aio C10K showcase on %s: %ld connections to an echo server on 127.0.0.1, "
+                "%.0f s of round trips with %d-byte messages\n(%s)\n",
+                loop.backend_name(), n, opt.seconds, opt.size, placement.c_str());
+    std::fflush(stdout);
 
-    start = loop.time();
-    std::vector<aio::Task<int>> many;
-    for (int i = 0; i < 10'000; ++i)
-        many.push_back(sleepy(2));
-    auto results = co_await aio::gather(std::move(many));
-    std::printf("3. %zu tasks sleeping 0.2 s at once: done in %.2f s\n", results.size(),
-                seconds_since(start));
-
-    start = loop.time();
-    try {
-        co_await aio::wait_for(sleepy(36000), 100ms);
-    } catch (const aio::TimeoutError&) {
-        std::printf("4. wait_for(an hour's sleep, 100 ms): TimeoutError after %.2f s\n",
-                    seconds_since(start));
+    std::optional<aio::Server> server;
+    std::optional<aio::Process> child;
+    std::uint16_t port = 0;
+    if (one_process) {
+        server = co_await listen();
+        port = server->sockets()[0].port();
+    } else {
+        aio::ProcessOptions po;
+        po.out = aio::PIPE;
+        child = co_await aio::create_subprocess_exec(self, "--serve", po);
+        const std::string line = co_await child->out().readline();
+        if (std::sscanf(line.c_str(), "port %hu", &port) != 1)
+            throw aio::RuntimeError("the server process did not start: '" + line + "'");
     }
 
-    aio::TaskGroup tg;
-    aio::TaskHandle<int> sibling;
-    try {
-        co_await tg.run([&]() -> aio::Task<> {
-            sibling = tg.create_task(sleepy(36000));
-            tg.create_task(fail_soon());
-            co_return;
-        }());
-    } catch (const aio::ExceptionGroup& eg) {
-        std::string errors;
-        for (const auto& e : eg.exceptions())
-            errors += aio::describe(e);
-        std::printf("5. TaskGroup: %zu error (%s); the sibling was cancelled: %s\n",
-                    eg.exceptions().size(), errors.c_str(), sibling.cancelled() ? "yes" : "no");
-    }
-
-    constexpr int n = 1'000'000;
-    const auto t0 = std::chrono::steady_clock::now();
-    long sum = 0;
+    Load load;
+    load.connections = static_cast<int>(n);
+    load.size = opt.size;
+    load.latencies_ns.reserve(1 << 20);
+    const long rss_before = rss_bytes();
+    aio::Semaphore connecting(kConnectingAtOnce);
+    std::vector<aio::TaskHandle<>> clients;
+    clients.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
-        sum += co_await aio::create_task(trivial(1));
-    const auto ns =
-        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("6. %d tasks created and awaited one by one: %.0f ns per task (sum %ld)\n", n,
-                ns / n, sum);
+        clients.push_back(aio::create_task(client(load, connecting, port, i)));
+    auto progress = aio::create_task(show_progress(load));
 
-    aio::Queue<long> there(1), back(1);
-    auto other = aio::create_task(pong(there, back, n));
-    const auto t1 = std::chrono::steady_clock::now();
-    long value = 0;
-    for (int i = 0; i < n; ++i) {
-        co_await there.put(value);
-        value = co_await back.get();
+    if (n > 0) co_await load.all_connected.wait();
+    const long rss_connected = rss_bytes();
+    const auto t0 = Clock::now();
+    load.start.set();
+    co_await aio::sleep(std::chrono::duration<double>(opt.seconds));
+    load.stop = true;
+    for (auto& c : clients)
+        co_await c;
+    const double measured = std::chrono::duration<double>(Clock::now() - t0).count();
+    progress.cancel();
+    std::vector<aio::TaskHandle<>> progress_done{progress};
+    co_await aio::wait(progress_done);
+    if (::isatty(STDOUT_FILENO)) std::printf("\n");
+
+    long server_base = 0, server_peak = 0;
+    if (server) {
+        server->close();
+        co_await server->wait_closed();
+    } else {
+        child->terminate();
+        const std::string line = co_await child->out().readline();
+        std::sscanf(line.c_str(), "rss_base %ld rss_peak %ld", &server_base, &server_peak);
+        co_await child->wait();
     }
-    const auto rt =
-        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t1).count();
-    co_await other;
-    std::printf("7. %ld round trips between two tasks over two Queue(1)s: %.0f ns each\n", value,
-                rt / n);
+
+    const std::size_t trips = load.latencies_ns.size();
+    const double p50 = percentile(load.latencies_ns, 0.50) / 1e3;
+    const double p99 = percentile(load.latencies_ns, 0.99) / 1e3;
+    const double per_conn = n ? kib(rss_connected - rss_before) / static_cast<double>(n) : 0;
+    std::printf("\n%-26s %d of %ld (%d failed)\n", "connections", load.connected, n, load.failed);
+    std::printf("%-26s %zu in %.2f s (every byte checked: %ld mismatches)\n", "round trips", trips,
+                measured, load.mismatches);
+    std::printf("%-26s %.0f\n", "requests/s", static_cast<double>(trips) / measured);
+    std::printf("%-26s p50 %.0f us, p99 %.0f us\n", "latency", p50, p99);
+    if (one_process) {
+        std::printf("%-26s %.1f MiB\n", "peak RSS", kib(peak_rss_bytes()) / 1024);
+        std::printf("%-26s %.1f KiB (both ends)\n", "memory per connection", per_conn);
+    } else {
+        std::printf("%-26s clients %.1f MiB, server %.1f MiB\n", "peak RSS",
+                    kib(peak_rss_bytes()) / 1024, kib(server_peak) / 1024);
+        std::printf("%-26s clients %.1f KiB, server %.1f KiB\n", "memory per connection",
+                    per_conn, n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0);
+    }
+    std::printf("%-26s %.1f s\n", "whole demo", std::chrono::duration<double>(Clock::now() - began).count());
+    if (!load.first_error.empty()) std::printf("first error: %s\n", load.first_error.c_str());
+    co_return load.failed == 0 && load.mismatches == 0 && trips > 0 ? 0 : 1;
+}
+
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: showcase [--connections N] [--seconds S] [--size BYTES] "
+                 "[--backend io_uring|epoll]\n");
+    std::exit(2);
 }
 
 }  // namespace
 
-aio::Task<> banner() {
-    std::printf("aio showcase (backend: %s)\n", aio::get_running_loop().backend_name());
-    co_return;
-}
+int main(int argc, char** argv) {
+    Options opt;
+    aio::LoopOptions loop_options;
+    bool serve = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (arg == "--serve") {
+            serve = true;
+        } else if (arg == "--connections" && has_value) {
+            opt.connections = std::atoi(argv[++i]);
+        } else if (arg == "--seconds" && has_value) {
+            opt.seconds = std::atof(argv[++i]);
+        } else if (arg == "--size" && has_value) {
+            opt.size = std::atoi(argv[++i]);
+        } else if (arg == "--backend" && has_value) {
+            const std::string name = argv[++i];
+            if (name == "io_uring")
+                loop_options.backend = aio::BackendKind::io_uring;
+            else if (name == "epoll")
+                loop_options.backend = aio::BackendKind::epoll;
+            else
+                usage();
+            ::setenv("AIO_BACKEND", name.c_str(), 1);  // for the server process too
+        } else {
+            usage();
+        }
+    }
+    if (opt.connections < 1 || opt.seconds <= 0 || opt.size < 4 || opt.size > (1 << 20)) usage();
 
-int main() {
-    aio::run(banner());
-    aio::run(tour());
+    if (serve) {
+        raise_fd_limit(hard_fd_limit());
+        aio::run(serve_until_sigterm(), loop_options);
+        return 0;
+    }
+    return aio::run(run_demo(opt, "/proc/self/exe"), loop_options);
 }
