@@ -1,11 +1,12 @@
 // An echo server: every connection gets back whatever it sends. By default it reads up to
 // 64 KiB at a time, writes it back and drains (binary payloads, benchmarks); with --lines it is
-// the talks' readline version. Prints "Serving on HOST:PORT", then serves until killed
-// (graceful shutdown on SIGINT/SIGTERM comes with signal support).
+// the talks' readline version. Prints "Serving on HOST:PORT", then serves until SIGINT or
+// SIGTERM, which end it with status 0.
 //   echo_server [--host 127.0.0.1] [--port 8888] [--backend io_uring|epoll] [--lines]
 #include <aio/aio.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -44,6 +45,7 @@ aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
 }
 
 aio::Task<> amain(std::string host, std::uint16_t port, bool lines) {
+    aio::interrupt_on(SIGTERM);  // as Ctrl-C: cancels this task, and aio::run ends
     auto server = co_await aio::start_server(lines ? echo_lines : echo_chunks, host, port);
     std::printf("Serving on %s\n", server.sockets()[0].to_string().c_str());
     std::fflush(stdout);
@@ -74,5 +76,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    aio::run(amain(host, static_cast<std::uint16_t>(port), lines), options);
+    try {
+        aio::run(amain(host, static_cast<std::uint16_t>(port), lines), options);
+    } catch (const aio::KeyboardInterrupt&) {
+        // SIGINT or SIGTERM: the server and its connections are closed by now
+    }
 }

@@ -98,7 +98,7 @@ aio::Task<> serve_until_sigterm() {
     const long base = rss_bytes();
     std::printf("port %u\n", server.sockets()[0].port());
     std::fflush(stdout);
-    co_await aio::wait_for_signal(SIGTERM);
+    co_await aio::wait_for_signal(SIGTERM, SIGINT);  // (Ctrl-C reaches it too, from a terminal)
     server.close();
     co_await server.wait_closed();
     std::printf("rss_base %ld rss_peak %ld\n", base, peak_rss_bytes());
@@ -149,8 +149,7 @@ aio::Task<> client(Load& load, aio::Semaphore& connecting, std::uint16_t port, i
             co_await writer.drain();
             const std::string echoed = co_await reader.readexactly(message.size());
             load.latencies_ns.push_back(static_cast<std::uint32_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent)
-                    .count()));
+                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent).count()));
             load.mismatches += echoed != message;
         }
     } catch (const std::exception& e) {
@@ -175,9 +174,9 @@ aio::Task<> show_progress(const Load& load) {
         last_trips = trips;
         last = now;
         if (!tty && tick % 2 == 0) continue;
-        std::printf("%s  %5.1f s  connections %d/%d  round trips %zu  %.0f/s%s",
-                    tty ? "\r" : "", std::chrono::duration<double>(now - t0).count(),
-                    load.connected, load.connections, trips, rate, tty ? "   " : "\n");
+        std::printf("%s  %5.1f s  connections %d/%d  round trips %zu  %.0f/s%s", tty ? "\r" : "",
+                    std::chrono::duration<double>(now - t0).count(), load.connected,
+                    load.connections, trips, rate, tty ? "   " : "\n");
         std::fflush(stdout);
     }
 }
@@ -209,16 +208,18 @@ aio::Task<int> run_demo(Options opt, std::string self) {
                     ") cannot hold both ends of " + std::to_string(n) + " connections";
         if (hard < n + kFdsBesideConnections) {
             n = std::max(0L, hard - kFdsBesideConnections);
-            std::printf("note: the fd hard limit is %ld, so only %ld connections fit (run as root "
-                        "or raise `ulimit -Hn` for more)\n",
-                        hard, n);
+            std::printf(
+                "note: the fd hard limit is %ld, so only %ld connections fit (run as root "
+                "or raise `ulimit -Hn` for more)\n",
+                hard, n);
         }
     }
     raise_fd_limit(one_process ? 2 * n + kFdsBesideConnections : n + kFdsBesideConnections);
 
-    std::printf("aio C10K showcase on %s: %ld connections to an echo server on 127.0.0.1, "
-                "%.0f s of round trips with %d-byte messages\n(%s)\n",
-                loop.backend_name(), n, opt.seconds, opt.size, placement.c_str());
+    std::printf(
+        "aio C10K showcase on %s: %ld connections to an echo server on 127.0.0.1, "
+        "%.0f s of round trips with %d-byte messages\n(%s)\n",
+        loop.backend_name(), n, opt.seconds, opt.size, placement.c_str());
     std::fflush(stdout);
 
     std::optional<aio::Server> server;
@@ -288,10 +289,11 @@ aio::Task<int> run_demo(Options opt, std::string self) {
     } else {
         std::printf("%-26s clients %.1f MiB, server %.1f MiB\n", "peak RSS",
                     kib(peak_rss_bytes()) / 1024, kib(server_peak) / 1024);
-        std::printf("%-26s clients %.1f KiB, server %.1f KiB\n", "memory per connection",
-                    per_conn, n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0);
+        std::printf("%-26s clients %.1f KiB, server %.1f KiB\n", "memory per connection", per_conn,
+                    n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0);
     }
-    std::printf("%-26s %.1f s\n", "whole demo", std::chrono::duration<double>(Clock::now() - began).count());
+    std::printf("%-26s %.1f s\n", "whole demo",
+                std::chrono::duration<double>(Clock::now() - began).count());
     if (!load.first_error.empty()) std::printf("first error: %s\n", load.first_error.c_str());
     co_return load.failed == 0 && load.mismatches == 0 && trips > 0 ? 0 : 1;
 }
@@ -340,5 +342,10 @@ int main(int argc, char** argv) {
         aio::run(serve_until_sigterm(), loop_options);
         return 0;
     }
-    return aio::run(run_demo(opt, "/proc/self/exe"), loop_options);
+    try {
+        return aio::run(run_demo(opt, "/proc/self/exe"), loop_options);
+    } catch (const aio::KeyboardInterrupt&) {
+        std::printf("\ninterrupted\n");  // every connection and the server's child are closed
+        return 130;
+    }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check_interop.sh ECHO_SERVER ECHO_CLIENT: aio against a peer nobody here wrote — python3's
 # asyncio. The aio echo server is driven by an asyncio client (lines and 1 MiB of binary, every
-# byte checked); the aio echo client (the talks' program) talks to an asyncio server. Loopback
+# byte checked) and stopped with SIGINT and SIGTERM (status 0); the aio echo client (the talks' program) talks to an asyncio server. Loopback
 # only; every process is bounded and stopped on exit.
 set -euo pipefail
 server_bin=$1 client_bin=$2
@@ -20,10 +20,22 @@ wait_port() {  # prints the port once the process has said "Serving on ...:PORT"
     exit 1
 }
 
-"$server_bin" --port 0 >"$out" &
+# (A background job starts with SIGINT ignored, and aio::run leaves an ignored SIGINT alone:
+# the server is started with SIGINT at its default, as from a terminal.)
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$server_bin" --port 0 >"$out" &
 pids+=($!)
 port=$(wait_port)
 timeout 30 python3 "$here/peer_asyncio.py" client "$port"
+# SIGINT, then SIGTERM on a second server: each ends the server with status 0.
+kill -INT "${pids[0]}"
+wait "${pids[0]}" || { echo "FAIL: echo_server exited $? on SIGINT" >&2; exit 1; }
+: >"$out"
+"$server_bin" --port 0 >"$out" &
+pids+=($!)
+wait_port >/dev/null
+kill -TERM "${pids[-1]}"
+wait "${pids[-1]}" || { echo "FAIL: echo_server exited $? on SIGTERM" >&2; exit 1; }
 
 : >"$out"
 timeout 30 python3 "$here/peer_asyncio.py" server 7 >"$out" &
