@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -47,10 +48,24 @@ Task<long> submit(IoOp::Kind kind, int fd, IoOp::FileArgs args) {
     co_return co_await op;
 }
 
+// A thread's own reference to fd, a duplicate it closes when done. The caller may be cancelled
+// and its File closed while the thread still blocks in the call; the number can then be reused
+// at once, and the thread must not read or write whatever file gets it.
+using ThreadFd = std::shared_ptr<const int>;
+ThreadFd thread_fd(int fd) {
+    const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    return ThreadFd(new int(own), [](const int* p) {
+        ::close(*p);
+        delete p;
+    });
+}
+
 // On a thread, reading into a buffer the job owns (a cancelled caller's frame may be gone
 // before the thread is done).
 Task<std::string> read_on_thread(int fd, std::size_t n, long long offset) {
-    auto job = [fd, n, offset] {
+    auto job = [own = thread_fd(fd), n, offset] {
+        const int fd = *own;
         std::string buf(n, '\0');
         const long r = retrying([&] {
             return offset < 0 ? ::read(fd, buf.data(), n) : ::pread(fd, buf.data(), n, offset);
@@ -73,7 +88,8 @@ Task<std::string> read_some(int fd, std::size_t n, long long offset) {
 Task<std::size_t> write_all(int fd, std::string data, long long offset) {
     const char* what = offset < 0 ? "write" : "pwrite";
     if (!kernel_does_files()) {
-        auto job = [fd, data = std::move(data), offset, what] {
+        auto job = [own = thread_fd(fd), data = std::move(data), offset, what] {
+            const int fd = *own;
             std::size_t done = 0;
             while (done < data.size()) {
                 const char* p = data.data() + done;
@@ -119,10 +135,11 @@ Task<FileStat> stat_at(int dirfd, std::string path, int flags) {
         args.out = &out;
         r = co_await submit(IoOp::Kind::statx, dirfd, args);
     } else {
-        auto job = [dirfd, path, flags] {
+        auto job = [own = dirfd >= 0 ? thread_fd(dirfd) : nullptr, dirfd, path, flags] {
+            const int at = own ? *own : dirfd;
             struct statx s {};
-            const long res = retrying(
-                [&] { return ::statx(dirfd, path.c_str(), flags, STATX_BASIC_STATS, &s); });
+            const long res =
+                retrying([&] { return ::statx(at, path.c_str(), flags, STATX_BASIC_STATS, &s); });
             return std::pair{res, s};
         };
         auto [res, s] = co_await to_thread(job);
@@ -217,7 +234,9 @@ Task<> File::fsync() {
     if (kernel_does_files()) {
         r = co_await submit(IoOp::Kind::fsync, fd, {});
     } else {
-        auto job = [fd] { return retrying([fd] { return static_cast<long>(::fsync(fd)); }); };
+        auto job = [own = thread_fd(fd)] {
+            return retrying([&] { return static_cast<long>(::fsync(*own)); });
+        };
         r = co_await to_thread(job);
     }
     check(r, "fsync");

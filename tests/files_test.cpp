@@ -159,23 +159,30 @@ AIO_TEST(Files, Stat) {
 }
 
 AIO_TEST(Files, CancelledReadLeavesNoTrace) {
-    // A FIFO opened for reading and writing: a read waits until someone writes.
+    // A FIFO opened for reading and writing (twice): a read waits until someone writes.
     TempDir dir;
     const std::string path = dir / "fifo";
     EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
     auto fifo = co_await aio::open(path, "r+");
+    auto other_end = co_await aio::open(path, "r+");
     auto reading = aio::create_task(fifo.read(10));
     co_await aio::sleep(1ms);
     EXPECT_FALSE(reading.done());
     reading.cancel();
     EXPECT_THROW(co_await reading, aio::CancelledError);
-    // On epoll a thread is still blocked in read(2) (threads cannot be interrupted): writing
-    // releases it, and it consumes what is written. io_uring really cancelled the read: the
-    // bytes stay for the next one.
-    co_await fifo.write("x");
+    // Closing the File while (on epoll) a thread still blocks in its read, then reusing the
+    // number: the thread works on a duplicate of its own, never on the file that gets the number.
+    co_await fifo.close();
+    auto reused = co_await aio::open(dir / "plain", "w+");
+    co_await reused.write("plain");
+    // On epoll the thread is released by the write and consumes it (threads cannot be
+    // interrupted); io_uring really cancelled the read: the byte stays for the next one.
+    co_await other_end.write("x");
     if (on_io_uring()) {
-        EXPECT_EQ(co_await fifo.read(10), "x");
+        EXPECT_EQ(co_await other_end.read(10), "x");
     }
+    EXPECT_EQ(co_await reused.pread(100, 0), "plain");
+    EXPECT_EQ((co_await reused.stat()).size, 5u);
 }
 
 }  // namespace
