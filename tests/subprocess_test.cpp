@@ -249,13 +249,15 @@ AIO_TEST(Subprocess, UnwaitedChildIsReapedAnyway) {
         auto proc = co_await aio::create_subprocess_exec("true");
         pid = proc.pid();
     }  // dropped without wait()
-    // The reaper runs on its own; wait (boundedly) for the child to be gone.
-    for (int i = 0; i < 2000 && ::kill(pid, 0) == 0; ++i) {
+    // The reaper runs on its own; wait (boundedly) for the child to be gone and the reaper task
+    // (which, without pidfd, hears from its waitpid thread a moment after the reaping) to end.
+    for (int i = 0; i < 2000 && (::kill(pid, 0) == 0 || aio::all_tasks().size() > 1); ++i) {
         auto pause = [] { std::this_thread::sleep_for(1ms); };
         co_await aio::to_thread(pause);
     }
     EXPECT_NE(::kill(pid, 0), 0);  // neither running nor a zombie: reaped
     EXPECT_TRUE(no_children());
+    EXPECT_EQ(aio::all_tasks().size(), 1u);  // this test's own
 }
 
 AIO_TEST(Subprocess, CancellingCommunicateLosesNothing) {
