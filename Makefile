@@ -16,10 +16,12 @@ demo: deps
 	cmake --build --preset release -j $(JOBS) --target showcase
 	build/release/examples/showcase
 
-bench: deps
+# aio beside its peers (bench/compare: echo servers and tasks; writes docs/benchmarks.md/.png)
+bench:
+	AIO_WITH_BENCH=1 scripts/install-deps.sh
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	bench/run
+	bench/compare
 
 asan: deps
 	cmake --preset asan >/dev/null

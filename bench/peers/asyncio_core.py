@@ -1,5 +1,6 @@
 """The core benchmarks of bench/core_bench.cpp, written for asyncio, to run side by side.
-Usage: asyncio_core.py spawn|spawn_all|sleepers|timers|pingpong N  (prints the same line format)."""
+Usage: asyncio_core.py spawn|spawn_all|sleepers|timers|pingpong N [uvloop]  (prints the same line
+format; with uvloop, on uvloop's loop: run it with /usr/bin/python3, where Debian installs it)."""
 import asyncio
 import sys
 import time
@@ -91,4 +92,7 @@ async def pingpong(n):
 
 
 mode, n = sys.argv[1], int(sys.argv[2])
+if sys.argv[3:] == ["uvloop"]:
+    import uvloop
+    uvloop.install()
 asyncio.run(globals()[mode](n))
