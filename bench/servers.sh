@@ -76,7 +76,14 @@ start_server() {
     return 1
 }
 
+# SIGTERM, and SIGKILL if it is still there 10 s later (valgrind may hold a signal back from a
+# process blocked in io_uring_enter).
 stop_server() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 100); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
 }
