@@ -15,6 +15,8 @@ for name in ("raw", "instructions", "tasks", "missing", "md", "png", "repeats", 
     p.add_argument("--" + name, required=True)
 args = p.parse_args()
 
+SERVER_PYTHON = subprocess.run(["/usr/bin/python3", "-c", "import platform; print(platform.python_version())"],
+                               capture_output=True, text=True).stdout.strip()
 LABEL = {
     "c_epoll": "C, epoll (reference)",
     "c_io_uring": "C, io_uring",
@@ -27,8 +29,8 @@ LABEL = {
                                              text=True).stdout.strip() if os.path.exists("/usr/bin/node") else "Node.js net",
     "uvloop_protocols": "uvloop, protocols",
     "uvloop_streams": "uvloop, streams",
-    "asyncio_protocols": "asyncio %s, protocols" % platform.python_version(),
-    "asyncio_streams": "asyncio %s, streams" % platform.python_version(),
+    "asyncio_protocols": "asyncio %s, protocols" % SERVER_PYTHON,
+    "asyncio_streams": "asyncio %s, streams" % SERVER_PYTHON,
 }
 
 # config -> server -> repetition -> (rps, p99, user_us, sys_us, rss_kib)
@@ -92,9 +94,12 @@ w("Each server echoes what it reads (up to 64 KiB per read), written as its own 
   "CPU 1 for %s s after a 1 s warm-up. The servers take turns in each of %s repetitions; the "
   "tables give medians, the spread (min..max) and the ratio to the C epoll server, taken "
   "within each repetition and then the median. This machine's two vCPUs move between physical "
-  "cores (sometimes siblings of one core), so a single run can be off by half; at the top the "
-  "load generator's own core is the ceiling (about 130-140k round trips/s at 1 KiB here), so "
-  "the fastest servers bunch up there and CPU time per request tells them apart better.\n"
+  "cores (sometimes siblings of one core), so a single run can be off by half. On loopback "
+  "most of a round trip's cost is the kernel's TCP work, split between the two processes, so "
+  "the load generator's core saturates about when a fast server's does: the fastest servers "
+  "bunch up under that ceiling (and a run where the load generator's vCPU is slowed shows a "
+  "server that is idle part of the time). The server's CPU time per request (user + system, "
+  "from /proc, in clock ticks) and the instruction counts below tell them apart better.\n"
   % (args.seconds, args.repeats))
 for cfg in runs:
     w("### %s\n" % describe(cfg))
@@ -125,7 +130,8 @@ if instructions:
         w("| %s | %s |" % (LABEL.get(s, s), "{:,}".format(n)))
     uncounted = [s for s in order if s not in instructions]
     if uncounted:
-        w("\nNot counted (would not run under valgrind): %s." % ", ".join(LABEL.get(s, s) for s in uncounted))
+        w("\nNot counted: %s (Go's runtime does not run under valgrind; Node's JIT does not "
+          "reach a steady state there within a run)." % "; ".join(LABEL.get(s, s) for s in uncounted))
 else:
     w("(not measured in this run)")
 w("")
@@ -204,6 +210,7 @@ set ylabel "req/s / C epoll's"
 set yrange [0:*]
 set grid ytics
 set xtics rotate by -30 left
+set rmargin 12
 set key top right
 plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
 """ % (args.png, datetime.date.today().isoformat(), len(cfgs) + 1, data)
