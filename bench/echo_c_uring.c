@@ -27,7 +27,7 @@ struct conn {
 
 enum { STOP = 0, ACCEPT = 1, RECV = 2, SEND = 3 };
 #define TAG(p, kind) ((uint64_t)(uintptr_t)(p) | (kind))
-#define KIND(d) ((int)((d) & 3))
+#define KIND(d) ((int)((d)&3))
 #define PTR(d) ((struct conn*)(uintptr_t)((d) & ~(uint64_t)3))
 
 static int stop;
