@@ -210,9 +210,10 @@ void EventLoop::poll_backend() {
     else if (!timers_.empty())
         timeout = std::max(Duration::zero(), timers_.top()->when - time());
 
-    // The signal self-pipe's reader counts only while a task or handler listens for a signal:
-    // aio::run's Ctrl-C watch alone must not hide a deadlock.
-    const std::size_t idle_watches = signals_ && !signals_->has_listeners() ? 1 : 0;
+    // (Only asked on virtual time.) The signal self-pipe's reader counts only while a task or
+    // handler listens for a signal: aio::run's Ctrl-C watch alone must not hide a deadlock.
+    const std::size_t idle_watches =
+        virtual_time_ && signals_ && !signals_->has_listeners() ? 1 : 0;
     const bool io_or_threads = backend_->pending_io() > idle_watches || thread_calls_ > 0;
     if (virtual_time_ && timeout == Duration::max() && !io_or_threads &&
         !threadsafe_pending_.load(std::memory_order_acquire)) {
