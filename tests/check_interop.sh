@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # check_interop.sh ECHO_SERVER ECHO_CLIENT: aio against a peer nobody here wrote — python3's
 # asyncio. The aio echo server is driven by an asyncio client (lines and 1 MiB of binary, every
-# byte checked) and stopped with SIGINT and SIGTERM (status 0); the aio echo client (the talks' program) talks to an asyncio server. Loopback
-# only; every process is bounded and stopped on exit.
+# byte checked) and stopped with SIGINT and SIGTERM (status 0); the aio echo client (the talks'
+# program) talks to an asyncio server. Loopback only; every process is bounded and stopped on
+# exit.
 set -euo pipefail
 server_bin=$1 client_bin=$2
 here=$(dirname "$0")
