@@ -3,6 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+
 #include "aio/detail/when_done.hpp"
 #include "signal_table.hpp"
 
@@ -60,6 +64,29 @@ void Runner::on_interrupt(int sig) {
     loop_.remove_signal_handler(sig);
     ::signal(sig, SIG_DFL);
     ::raise(sig);
+}
+
+namespace {
+std::terminate_handler terminate_before_aio = nullptr;
+
+[[noreturn]] void terminate_by_signal_if_interrupted() {
+    try {
+        if (auto e = std::current_exception()) std::rethrow_exception(e);
+    } catch (const KeyboardInterrupt& interrupt) {
+        ::signal(interrupt.signal(), SIG_DFL);
+        ::raise(interrupt.signal());
+    } catch (...) {
+    }
+    if (terminate_before_aio) terminate_before_aio();
+    std::abort();
+}
+}  // namespace
+
+void Runner::die_of_uncaught_interrupts() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        terminate_before_aio = std::set_terminate(terminate_by_signal_if_interrupted);
+    });
 }
 
 void Runner::cancel_all_tasks(EventLoop& loop) noexcept {

@@ -193,4 +193,14 @@ TEST(RunSignalsDeathTest, SecondSigintEndsTheProcess) {
     EXPECT_EXIT(aio::run(main()), ::testing::KilledBySignal(SIGINT), "");
 }
 
+TEST(RunSignalsDeathTest, UncaughtKeyboardInterruptEndsTheProcessBySignal) {
+    auto main = []() -> aio::Task<> {
+        ::raise(SIGINT);
+        co_await aio::sleep(1h);
+    };
+    // (noexcept: the exception reaches std::terminate, as one escaping main() does.)
+    auto uncaught = [&]() noexcept { aio::run(main()); };
+    EXPECT_EXIT(uncaught(), ::testing::KilledBySignal(SIGINT), "");
+}
+
 }  // namespace

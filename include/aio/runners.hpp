@@ -3,7 +3,8 @@
 // main's value or rethrows its exception. On the main thread, while SIGINT has its default
 // action, the first Ctrl-C cancels the main task (aio::run then throws KeyboardInterrupt if
 // main ends cancelled) and a second one ends the process at once, as asyncio.run does;
-// interrupt_on(SIGTERM) wires another signal the same way. A task waiting in
+// interrupt_on(SIGTERM) wires another signal the same way; a KeyboardInterrupt nobody catches
+// ends the process by its signal, not with std::terminate's abort. A task waiting in
 // wait_for_signal(SIGINT) takes the signal instead; add_signal_handler(SIGINT) replaces this.
 #pragma once
 #include <utility>
@@ -31,8 +32,9 @@ class Runner {
         try {
             return loop_.run_until_complete(task);
         } catch (const CancelledError&) {
-            if (interrupted_by_) throw KeyboardInterrupt(interrupted_by_);
-            throw;
+            if (!interrupted_by_) throw;
+            die_of_uncaught_interrupts();
+            throw KeyboardInterrupt(interrupted_by_);
         }
     }
     // The running aio::run's (interrupt_on).
@@ -43,6 +45,9 @@ class Runner {
     static void cancel_all_tasks(EventLoop& loop) noexcept;
 
   private:
+    // Makes a KeyboardInterrupt that nobody catches end the process by its signal (as Python
+    // does, and as the signal's default action would) instead of std::terminate's abort.
+    static void die_of_uncaught_interrupts();
     void catch_sigint();
     void on_interrupt(int sig);
     EventLoop loop_;
