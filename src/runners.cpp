@@ -23,7 +23,13 @@ Task<> wait_all_done(std::vector<AnyTask> tasks) {
 
 namespace {
 thread_local Runner* current_runner = nullptr;
+
+// Ends the process as sig's default action would (the handler is reset first).
+void die_by(int sig) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
 }
+}  // namespace
 
 Runner::Runner(LoopOptions options) : loop_(options), outer_(current_runner) {
     current_runner = this;
@@ -62,8 +68,7 @@ void Runner::on_interrupt(int sig) {
     }
     // The second one: the user means it. Die of the signal, as its default action would.
     loop_.remove_signal_handler(sig);
-    ::signal(sig, SIG_DFL);
-    ::raise(sig);
+    die_by(sig);
 }
 
 namespace {
@@ -73,8 +78,7 @@ std::terminate_handler terminate_before_aio = nullptr;
     try {
         if (auto e = std::current_exception()) std::rethrow_exception(e);
     } catch (const KeyboardInterrupt& interrupt) {
-        ::signal(interrupt.signal(), SIG_DFL);
-        ::raise(interrupt.signal());
+        die_by(interrupt.signal());
     } catch (...) {
     }
     if (terminate_before_aio) terminate_before_aio();
