@@ -31,18 +31,21 @@ LABEL = {
     "uvloop_streams": "uvloop, streams",
     "asyncio_protocols": "asyncio %s, protocols" % SERVER_PYTHON,
     "asyncio_streams": "asyncio %s, streams" % SERVER_PYTHON,
+    "aio_protocol_epoll": "aio Protocol, epoll",
+    "aio_protocol_io_uring": "aio Protocol, io_uring",
 }
 
-# config -> server -> repetition -> (rps, p99, user_us, sys_us, rss_kib)
+# config -> server -> repetition -> (rps, p99, user_us, sys_us, rss_kib, syscalls/req, cs/req)
 runs = collections.defaultdict(lambda: collections.defaultdict(dict))
 order = []
 with open(args.raw) as f:
     for line in f:
-        cfg, server, rep, rps, p99, user, sys_, rss = line.rstrip("\n").split("\t")
+        cfg, server, rep, rps, p99, user, sys_, rss, calls, switches = (
+            line.rstrip("\n").split("\t") + ["", ""])[:10]
         if not rps:
             continue
         runs[cfg][server][int(rep)] = (float(rps), float(p99), float(user), float(sys_),
-                                       float(rss or 0))
+                                       float(rss or 0), float(calls or 0), float(switches or 0))
         if server not in order:
             order.append(server)
 
@@ -103,16 +106,17 @@ w("Each server echoes what it reads (up to 64 KiB per read), written as its own 
   % (args.seconds, args.repeats))
 for cfg in runs:
     w("### %s\n" % describe(cfg))
-    w("| server | req/s | ratio to C epoll | p99 latency (us) | server CPU per request (us, user + system) | peak RSS (MiB) |")
-    w("|---|---|---|---|---|---|")
+    w("| server | req/s | ratio to C epoll | p99 latency (us) | server CPU per request (us, user + system) | server syscalls per request | context switches per request | peak RSS (MiB) |")
+    w("|---|---|---|---|---|---|---|---|")
     ranked = sorted(runs[cfg], key=lambda s: -median([v[0] for v in runs[cfg][s].values()]))
     for s in ranked:
         v = list(runs[cfg][s].values())
         rps = [x[0] for x in v]
-        w("| %s | %s (%s..%s) | %.2f | %.0f | %.2f + %.2f | %.1f |" % (
+        w("| %s | %s (%s..%s) | %.2f | %.0f | %.2f + %.2f | %.2f | %.3f | %.1f |" % (
             LABEL.get(s, s), "{:,.0f}".format(median(rps)), "{:,.0f}".format(min(rps)),
             "{:,.0f}".format(max(rps)), ratio(cfg, s), median([x[1] for x in v]),
             median([x[2] for x in v]), median([x[3] for x in v]),
+            median([x[5] for x in v]), median([x[6] for x in v]),
             median([x[4] for x in v]) / 1024))
     w("")
 

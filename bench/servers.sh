@@ -3,13 +3,15 @@
 # 127.0.0.1:PORT" and ends on SIGTERM. Run from the project's root after a release build.
 b=build/release
 py=/usr/bin/python3  # Debian's python3-uvloop belongs to it
-ALL_SERVERS=(c_epoll c_io_uring aio_epoll aio_io_uring asio tokio go node
+ALL_SERVERS=(c_epoll c_io_uring aio_epoll aio_io_uring aio_protocol_epoll aio_protocol_io_uring asio tokio go node
              uvloop_protocols uvloop_streams asyncio_protocols asyncio_streams)
 declare -A SERVER_CMD=(
     [c_epoll]="$b/bench/echo_c_epoll 0"
     [c_io_uring]="$b/bench/echo_c_uring 0"
     [aio_epoll]="$b/examples/echo_server --port 0 --backend epoll"
     [aio_io_uring]="$b/examples/echo_server --port 0 --backend io_uring"
+    [aio_protocol_epoll]="$b/examples/echo_protocol --port 0 --backend epoll"
+    [aio_protocol_io_uring]="$b/examples/echo_protocol --port 0 --backend io_uring"
     [asio]="$b/bench/echo_asio 0"
     [tokio]="$b/bench/tokio/release/tokio_echo 0"
     [go]="env GOMAXPROCS=1 $b/bench/echo_go 0"

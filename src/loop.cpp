@@ -284,6 +284,31 @@ void EventLoop::destroy_pending_tasks() noexcept {
     }
 }
 
+void EventLoop::add_resource(detail::LoopResource* r) noexcept {
+    r->prev_resource = nullptr;
+    r->next_resource = resources_;
+    if (resources_) resources_->prev_resource = r;
+    resources_ = r;
+}
+
+void EventLoop::remove_resource(detail::LoopResource* r) noexcept {
+    if (r->prev_resource)
+        r->prev_resource->next_resource = r->next_resource;
+    else if (resources_ == r)
+        resources_ = r->next_resource;
+    if (r->next_resource) r->next_resource->prev_resource = r->prev_resource;
+    r->prev_resource = r->next_resource = nullptr;
+}
+
+void EventLoop::close_resources() noexcept {
+    for (detail::LoopResource* r = resources_; r; r = r->next_resource)
+        r->loop_closing();
+    backend_->settle();  // what the kernel still owed them arrives (and is dropped) here
+    drain_ready(true);
+    while (resources_)
+        resources_->loop_closed();  // (unlinks itself)
+}
+
 void EventLoop::close() {
     if (running_) throw RuntimeError("Cannot close a running event loop");
     if (closed_) return;
@@ -293,6 +318,7 @@ void EventLoop::close() {
     // results are dropped below, with the other pending callbacks).
     if (default_executor_) default_executor_->shutdown(true);
     drain_ready(true);
+    close_resources();
     signals_.reset();  // (its self-pipe is one of the fd callbacks)
     fd_callbacks_.reset();
     while (!timers_.empty()) {

@@ -1,19 +1,16 @@
 #include "aio/streams.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <system_error>
 
-#include "aio/detail/io_op.hpp"
+#include "aio/connections.hpp"
 #include "aio/dns.hpp"
+#include "aio/protocols.hpp"
 #include "aio/sleep.hpp"
+#include "servers.hpp"
+#include "stream_transport.hpp"
 
 namespace aio {
 
@@ -26,149 +23,154 @@ IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std:
 
 namespace detail {
 
-// What a connection's reader and writer share: the socket, both buffers, and the flusher.
-struct StreamCore {
-    StreamCore(Socket s, std::size_t lim, bool pipe = false)
-        : sock(std::move(s)), limit(lim), is_pipe(pipe) {}
+// asyncio's StreamReaderProtocol with the reader's buffer in it: what the reader and the writer
+// of one connection share. Received bytes wait in rbuf[rpos..]; a buffer emptied by a read is let
+// go, so an idle connection holds none.
+struct StreamCore final : Protocol {
+    explicit StreamCore(std::size_t lim) : limit(lim) {}
 
-    Socket sock;  // empty for a reader fed by feed_data(); for a pipe, the pipe's end
+    std::shared_ptr<Transport> transport;  // null for a reader fed by feed_data()
     std::size_t limit;
-    bool is_pipe;  // read/write instead of recv/send; write_eof closes
 
-    // Reading: rbuf[rpos, rend) is unread. rbuf only grows (resizing zero-fills, which at 64 KiB
-    // per read cost more than the read itself), and is compacted when space runs out.
     std::string rbuf;
     std::size_t rpos = 0;
-    std::size_t rend = 0;
     bool eof = false;
-    Event fed;  // feed_data/feed_eof, for readers without a socket
+    bool reading_paused = false;  // we paused the transport (over 2 x limit)
+    std::exception_ptr error;     // the connection was lost with it
+    OneWaiter data_waiter;
 
-    std::size_t available() const noexcept { return rend - rpos; }
-    std::string_view unread() const noexcept { return {rbuf.data() + rpos, available()}; }
-    std::string take(std::size_t n) {
-        std::string out(rbuf.data() + rpos, n);
-        rpos += n;
-        if (rpos == rend) rpos = rend = 0;
-        return out;
-    }
-    // Makes room for at least n more bytes after rend.
-    void reserve_tail(std::size_t n) {
-        if (rbuf.size() - rend >= n) return;
-        if (rpos > 0) {  // compact first
-            std::memmove(rbuf.data(), rbuf.data() + rpos, available());
-            rend -= rpos;
-            rpos = 0;
-        }
-        if (rbuf.size() - rend < n) rbuf.resize(rend + n);
-    }
-
-    // How much one read asks for: it starts small and doubles each time a read fills it, up to
-    // 64 KiB, so a connection that exchanges small messages keeps a small buffer (10,000 idle
-    // connections at 64 KiB each would hold 640 MiB) and a bulk transfer soon reads 64 KiB.
-    static constexpr std::size_t kFirstRead = 4 * 1024;
-    static constexpr std::size_t kLargestRead = 64 * 1024;
-    std::size_t read_size = kFirstRead;
-    std::size_t asked = 0;
-
-    // Sets op up as one read from the socket into the buffer's tail; received() takes its result.
-    void prepare_recv(std::optional<detail::IoOp>& op) {
-        reserve_tail(read_size);
-        asked = rbuf.size() - rend;
-        op.emplace(is_pipe ? detail::IoOp::Kind::read : detail::IoOp::Kind::recv, sock.fileno(),
-                   rbuf.data() + rend, asked);
-    }
-    void received(long n) {
-        if (n < 0) throw std::system_error(static_cast<int>(-n), std::generic_category(), "recv");
-        rend += static_cast<std::size_t>(n);
-        if (n == 0) eof = true;
-        if (static_cast<std::size_t>(n) == asked && read_size < kLargestRead) read_size *= 2;
-    }
-
-    // Writing: wbuf[wpos..] is not sent yet.
-    std::string wbuf;
-    std::size_t wpos = 0;
-    std::size_t high = 64 * 1024;
-    std::size_t low = 16 * 1024;
-    bool flushing = false;
-    bool eof_requested = false;
-    bool closing = false;
-    std::exception_ptr write_error;
-    Event drained;
+    bool writing_paused = false;  // the transport's buffer is over its high-water mark
+    bool lost = false;            // connection_lost has run
+    OneWaiter drain_waiter;
     Event closed;
 
-    std::size_t pending() const noexcept { return wbuf.size() - wpos; }
+    std::size_t available() const noexcept { return rbuf.size() - rpos; }
+    std::string_view unread() const noexcept { return std::string_view(rbuf).substr(rpos); }
+    bool ready() const noexcept { return available() > 0 || eof || error; }
+    void rethrow_error() const {
+        if (error) std::rethrow_exception(error);
+    }
 
-    // Sends what the socket takes of data without waiting: the bytes sent (fewer once it would
-    // block, or on an error, which is kept in write_error).
-    std::size_t send_now(std::string_view data) {
-        std::size_t sent = 0;
-        while (sent < data.size()) {
-            const char* p = data.data() + sent;
-            const std::size_t len = data.size() - sent;
-            // (SIGPIPE for a pipe whose reader is gone is ignored while a loop exists.)
-            const ssize_t n = is_pipe ? ::write(sock.fileno(), p, len)
-                                      : ::send(sock.fileno(), p, len, MSG_NOSIGNAL);
-            if (n >= 0) {
-                sent += static_cast<std::size_t>(n);
-                continue;
+    std::string take(std::size_t n) {
+        std::string out;
+        if (rpos == 0 && n == rbuf.size()) {
+            out.swap(rbuf);  // all of it: no copy
+        } else {
+            out.assign(rbuf, rpos, n);
+            rpos += n;
+            if (rpos == rbuf.size()) {
+                std::string().swap(rbuf);
+                rpos = 0;
+            } else if (rpos > rbuf.size() / 2) {  // compact, keeping the copy amortized
+                rbuf.erase(0, rpos);
+                rpos = 0;
             }
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                write_error = std::make_exception_ptr(
-                    std::system_error(errno, std::generic_category(), "send"));
-            break;
         }
-        return sent;
+        maybe_resume_transport();
+        return out;
+    }
+    void drop(std::size_t n) {
+        rpos += n;
+        if (rpos >= rbuf.size()) {
+            std::string().swap(rbuf);
+            rpos = 0;
+        }
+        maybe_resume_transport();
+    }
+    void maybe_resume_transport() {
+        if (reading_paused && available() <= limit && transport) {
+            reading_paused = false;
+            transport->resume_reading();
+        }
+    }
+    // A reader is about to wait: it needs more than is buffered, so reading resumes whatever the
+    // buffer holds (asyncio's _wait_for_data does the same).
+    void resume_for_wait() {
+        if (reading_paused && transport) {
+            reading_paused = false;
+            transport->resume_reading();
+        }
     }
 
-    // Sends what the socket takes of the buffer; false once it would block.
-    bool send_some() {
-        wpos += send_now(std::string_view(wbuf).substr(wpos));
-        if (pending() > 0 && !write_error) return false;
-        wbuf.clear();
-        wpos = 0;
-        return true;
+    // Waits until ready(); raises the connection's error. asyncio's _wait_for_data.
+    Task<> wait_for_data(const char* what) {
+        while (!ready()) {
+            resume_for_wait();
+            auto wait = data_waiter.wait(what);
+            co_await wait;
+        }
+        rethrow_error();
     }
 
-    void finish_closing() noexcept {
-        if (eof_requested && !write_error && sock) {
-            if (is_pipe)
-                closing = true;  // a pipe has no half-close: the reader sees EOF when it closes
-            else
-                ::shutdown(sock.fileno(), SHUT_WR);
+    void append(std::string_view data) {
+        if (rbuf.empty()) {
+            rbuf.assign(data);  // right-sized: nothing held beyond what is unread
+        } else {
+            rbuf.append(data);
         }
-        if (closing) {
-            sock.close();
-            closed.set();
+        data_waiter.wake();
+        if (transport && !reading_paused && available() > 2 * limit) {
+            reading_paused = true;
+            transport->pause_reading();
         }
+    }
+
+    // ---- Protocol ----
+    void data_received(std::string_view data) override { append(data); }
+    bool eof_received() override {
+        eof = true;
+        data_waiter.wake();
+        return true;  // the writer may go on (asyncio's StreamReaderProtocol)
+    }
+    void pause_writing() override { writing_paused = true; }
+    void resume_writing() override {
+        writing_paused = false;
+        drain_waiter.wake();
+    }
+    void connection_lost(std::exception_ptr exc) override {
+        if (exc)
+            error = exc;
+        else
+            eof = true;
+        lost = true;
+        data_waiter.wake();
+        drain_waiter.wake();
+        closed.set();
     }
 };
 
 namespace {
+std::shared_ptr<StreamCore> stream_over(Socket sock, std::size_t limit,
+                                        std::shared_ptr<ConnectionWatcher> watcher) {
+    auto core = std::make_shared<StreamCore>(limit);
+    core->transport = socket_transport(std::move(sock), core, std::move(watcher));
+    return core;
+}
+}  // namespace
 
-Task<> flush(std::shared_ptr<StreamCore> core) {
-    while (core->pending() > 0 && !core->write_error) {
-        if (!core->send_some()) {
-            if (core->pending() <= core->low) core->drained.set();
-            FdWaiter w(core->sock.fileno(), Interest::write, false);
-            co_await w;
-        }
-    }
-    core->drained.set();
-    core->flushing = false;
-    core->finish_closing();
+StreamReader pipe_reader(int fd, std::size_t limit) {
+    auto core = std::make_shared<StreamCore>(limit);
+    core->transport =
+        StreamTransport::create(Socket(fd), StreamTransport::Kind::read_pipe, core, nullptr);
+    return StreamReader(core);
 }
 
-}  // namespace
+StreamWriter pipe_writer(int fd) {
+    auto core = std::make_shared<StreamCore>(kDefaultStreamLimit);
+    core->transport =
+        StreamTransport::create(Socket(fd), StreamTransport::Kind::write_pipe, core, nullptr);
+    return StreamWriter(core);
+}
+
 }  // namespace detail
 
 using detail::StreamCore;
 
 // ---- StreamReader ----
 
-StreamReader::StreamReader(std::size_t limit)
-    : core_(std::make_shared<StreamCore>(Socket(), limit)) {
+StreamReader::StreamReader(std::size_t limit) {
     if (limit == 0) throw std::invalid_argument("limit must be positive");
+    core_ = std::make_shared<StreamCore>(limit);
 }
 
 std::size_t StreamReader::limit() const noexcept {
@@ -179,61 +181,56 @@ bool StreamReader::at_eof() const noexcept {
     return core_->eof && core_->available() == 0;
 }
 
+std::exception_ptr StreamReader::exception() const noexcept {
+    return core_->error;
+}
+
+void StreamReader::set_exception(std::exception_ptr exc) noexcept {
+    core_->error = std::move(exc);
+    core_->data_waiter.wake();
+}
+
 void StreamReader::feed_data(std::string_view data) {
     if (core_->eof) throw InvalidStateError("feed_data after feed_eof");
-    core_->reserve_tail(data.size());
-    std::memcpy(core_->rbuf.data() + core_->rend, data.data(), data.size());
-    core_->rend += data.size();
-    core_->fed.set();
+    if (!data.empty()) core_->append(data);
 }
 
 void StreamReader::feed_eof() noexcept {
     core_->eof = true;
-    core_->fed.set();
-}
-
-// Waits for more data (or EOF) in the buffer.
-Task<> StreamReader::fill() {
-    StreamCore& c = *core_;
-    if (!c.sock) {
-        c.fed.clear();
-        co_await c.fed.wait();
-        co_return;
-    }
-    std::optional<detail::IoOp> op;
-    c.prepare_recv(op);
-    detail::IoOp& recv = *op;  // (g++ 12 would copy `*op` inside co_await)
-    c.received(co_await recv);
+    core_->data_waiter.wake();
 }
 
 Task<std::string> StreamReader::read_slow(long n) {
     StreamCore& c = *core_;
+    c.rethrow_error();
     if (n == 0) co_return std::string();
     if (n < 0) {
-        while (!c.eof)
-            co_await fill();
+        while (!c.eof) {
+            c.resume_for_wait();
+            auto wait = c.data_waiter.wait("read");
+            co_await wait;
+            c.rethrow_error();
+        }
         co_return c.take(c.available());
     }
-    if (c.available() == 0 && !c.eof) co_await fill();
+    co_await c.wait_for_data("read");
     co_return c.take(std::min(static_cast<std::size_t>(n), c.available()));
 }
 
-// read(n) on a socket: answered from the buffer, or by one recv awaited in place (the IoOp
-// lives in this awaiter, in the caller's frame). Everything else takes read_slow().
+StreamReader::ReadAwaiter::ReadAwaiter(StreamReader& r, long n) noexcept
+    : r_(r), n_(n), wait_(r.core_->data_waiter, "read") {}
+
+// read(n): answered from the buffer, or after one wait for data in place (the waiter lives in
+// this awaiter, in the caller's frame). read() to EOF takes read_slow().
 bool StreamReader::ReadAwaiter::await_ready() {
     StreamCore& c = *r_.core_;
-    EventLoop* loop = detail::running_loop;
-    if (n_ < 0 || !c.sock || !loop) {
+    if (n_ < 0) {
         slow_path_ = true;
         return false;
     }
-    if (n_ == 0 || c.available() > 0 || c.eof) {
-        if (loop->spend_budget()) return true;
-        slow_path_ = true;  // out of coop budget: the coroutine yields
-        return false;
-    }
-    c.prepare_recv(op_);
-    return op_->await_ready();
+    if (n_ == 0 || c.ready()) return true;
+    c.resume_for_wait();
+    return false;
 }
 
 std::coroutine_handle<> StreamReader::ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
@@ -241,66 +238,120 @@ std::coroutine_handle<> StreamReader::ReadAwaiter::await_suspend(std::coroutine_
         slow_ = r_.read_slow(n_);
         return slow_.operator co_await().await_suspend(h);
     }
-    op_->await_suspend(h);
+    wait_.await_suspend(h);
+    suspended_ = true;
     return std::noop_coroutine();
 }
 
 std::string StreamReader::ReadAwaiter::await_resume() {
     if (slow_path_) return slow_.operator co_await().await_resume();
     StreamCore& c = *r_.core_;
-    if (op_) c.received(op_->await_resume());
+    if (suspended_) wait_.await_resume();  // CancelledError if cancelled (the data stays)
+    c.rethrow_error();
+    if (n_ == 0) return std::string();
     return c.take(std::min(static_cast<std::size_t>(n_), c.available()));
+}
+
+Task<std::size_t> StreamReader::read_into(std::span<char> buffer) {
+    StreamCore& c = *core_;
+    c.rethrow_error();
+    if (buffer.empty()) co_return 0;
+    co_await c.wait_for_data("read_into");
+    const std::size_t n = std::min(buffer.size(), c.available());
+    std::memcpy(buffer.data(), c.rbuf.data() + c.rpos, n);
+    c.drop(n);
+    co_return n;
 }
 
 Task<std::string> StreamReader::readexactly(std::size_t n) {
     StreamCore& c = *core_;
+    c.rethrow_error();
     while (c.available() < n) {
         if (c.eof) throw IncompleteReadError(c.take(c.available()), n);
-        co_await fill();
+        auto wait = c.data_waiter.wait("readexactly");
+        c.resume_for_wait();
+        co_await wait;
+        c.rethrow_error();
     }
     co_return c.take(n);
 }
 
 Task<std::string> StreamReader::readuntil() {
-    return readuntil("\n");
+    return readuntil(std::string("\n"));
 }
 
 Task<std::string> StreamReader::readuntil(std::string separator) {
+    std::vector<std::string> one;
+    one.push_back(std::move(separator));
+    return readuntil(std::move(one));
+}
+
+// asyncio 3.13's readuntil: the match that ends first wins; the limit applies to the data
+// before the separator.
+Task<std::string> StreamReader::readuntil(std::vector<std::string> separators) {
     StreamCore& c = *core_;
-    const std::size_t seplen = separator.size();
-    if (seplen == 0) throw std::invalid_argument("Separator should be at least one-byte string");
+    if (separators.empty())
+        throw std::invalid_argument("Separator should contain at least one element");
+    std::size_t min_len = std::string::npos;
+    std::size_t max_len = 0;
+    for (const auto& sep : separators) {
+        if (sep.empty())
+            throw std::invalid_argument("Separator should be at least one-byte string");
+        min_len = std::min(min_len, sep.size());
+        max_len = std::max(max_len, sep.size());
+    }
+    c.rethrow_error();
     std::size_t offset = 0;
-    std::size_t isep = std::string::npos;
+    std::size_t match_end = std::string::npos;
     while (true) {
         const std::size_t buflen = c.available();
-        if (buflen >= offset + seplen) {
-            isep = c.unread().find(separator, offset);
-            if (isep != std::string_view::npos) break;
-            offset = buflen + 1 - seplen;
+        if (buflen >= offset + min_len) {
+            const std::string_view data = c.unread();
+            std::size_t best = std::string::npos;
+            for (const auto& sep : separators) {
+                const std::size_t at = data.find(sep, offset);
+                if (at != std::string_view::npos &&
+                    (best == std::string::npos || at + sep.size() < best))
+                    best = at + sep.size();
+            }
+            if (best != std::string::npos) {
+                match_end = best;
+                break;
+            }
+            offset = buflen + 1 > max_len ? buflen + 1 - max_len : 0;
             if (offset > c.limit)
                 throw LimitOverrunError("Separator is not found, and chunk exceed the limit",
                                         offset);
         }
         if (c.eof) throw IncompleteReadError(c.take(buflen), std::nullopt);
-        co_await fill();
+        auto wait = c.data_waiter.wait("readuntil");
+        c.resume_for_wait();
+        co_await wait;
+        c.rethrow_error();
     }
-    if (isep > c.limit)
-        throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
-    co_return c.take(isep + seplen);
+    // The chunk before the separator that matched must fit the limit.
+    std::size_t sep_len = 0;
+    for (const auto& sep : separators)
+        if (match_end >= sep.size() && c.unread().substr(match_end - sep.size(), sep.size()) == sep)
+            sep_len = std::max(sep_len, sep.size());
+    if (match_end - sep_len > c.limit)
+        throw LimitOverrunError("Separator is found, but chunk is longer than limit",
+                                match_end - sep_len);
+    co_return c.take(match_end);
 }
 
 Task<std::string> StreamReader::readline() {
     StreamCore& c = *core_;
     try {
-        co_return co_await readuntil("\n");
+        co_return co_await readuntil(std::string("\n"));
     } catch (const IncompleteReadError& e) {
         co_return e.partial();
     } catch (const LimitOverrunError& e) {
         // Discard the overrun (and its newline, if that is in the buffer), as asyncio does.
         if (c.unread().substr(e.consumed(), 1) == "\n")
-            c.take(e.consumed() + 1);
+            c.drop(e.consumed() + 1);
         else
-            c.take(c.available());
+            c.drop(c.available());
         throw;
     }
 }
@@ -308,183 +359,114 @@ Task<std::string> StreamReader::readline() {
 // ---- StreamWriter ----
 
 void StreamWriter::write(std::string_view data) {
-    StreamCore& c = *core_;
-    if (c.closing || c.eof_requested || c.write_error || data.empty()) return;
-    if (c.flushing) {  // the flusher sends it after what is queued
-        c.wbuf.append(data);
-        return;
-    }
-    // Nothing is queued (whatever is, a flusher is running for): send straight from the
-    // caller's bytes, and buffer only what the socket did not take.
-    const std::size_t sent = c.send_now(data);
-    if (sent == data.size() || c.write_error) return;
-    c.wbuf.append(data.substr(sent));
-    c.flushing = true;
-    c.drained.clear();
-    create_task(detail::flush(core_));
+    if (core_->transport) core_->transport->write(data);
 }
 
 bool StreamWriter::must_wait() const noexcept {
-    return core_->pending() > core_->high && !core_->write_error;
+    const StreamCore& c = *core_;
+    return c.writing_paused || c.error || c.lost || !c.transport || c.transport->is_closing();
 }
 
-void StreamWriter::rethrow_error() const {
-    if (core_->write_error) std::rethrow_exception(core_->write_error);
-}
-
+// asyncio's StreamWriter.drain and FlowControlMixin._drain_helper.
 Task<> StreamWriter::drain_slow() {
     StreamCore& c = *core_;
-    if (c.write_error) std::rethrow_exception(c.write_error);
-    while (c.pending() > c.high && !c.write_error) {
-        c.drained.clear();
-        co_await c.drained.wait();
+    c.rethrow_error();
+    if (!c.transport) co_return;
+    if (c.transport->is_closing()) co_await sleep(Duration::zero());  // let connection_lost run
+    c.rethrow_error();
+    if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
+    while (c.writing_paused && !c.lost) {
+        auto wait = c.drain_waiter.wait("drain");
+        co_await wait;
     }
-    if (c.write_error) std::rethrow_exception(c.write_error);
+    c.rethrow_error();
+    if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
 }
 
 void StreamWriter::write_eof() {
-    StreamCore& c = *core_;
-    if (c.eof_requested || c.closing) return;
-    c.eof_requested = true;
-    if (!c.flushing) c.finish_closing();
+    if (core_->transport) core_->transport->write_eof();
+}
+
+bool StreamWriter::can_write_eof() const noexcept {
+    return core_->transport && core_->transport->can_write_eof();
 }
 
 void StreamWriter::close() {
-    StreamCore& c = *core_;
-    if (c.closing) return;
-    c.closing = true;
-    if (!c.flushing) c.finish_closing();
+    if (core_->transport) core_->transport->close();
 }
 
 bool StreamWriter::is_closing() const noexcept {
-    return core_->closing;
+    return !core_->transport || core_->transport->is_closing();
 }
 
 Task<> StreamWriter::wait_closed() {
+    if (!core_->transport) co_return;
     co_await core_->closed.wait();
 }
 
 std::optional<SocketAddress> StreamWriter::get_extra_info(std::string_view name) const {
-    const Socket& s = core_->sock;
-    if (!s) return std::nullopt;
-    try {
-        if (name == "peername") return s.getpeername();
-        if (name == "sockname") return s.getsockname();
-    } catch (const std::system_error&) {
-    }
-    return std::nullopt;
+    if (!core_->transport) return std::nullopt;
+    return core_->transport->get_extra_info<SocketAddress>(name);
 }
 
 void StreamWriter::set_write_buffer_limits(std::size_t high, std::size_t low) {
     if (low > high) throw std::invalid_argument("high must be >= low");
-    core_->high = high;
-    core_->low = low;
+    if (core_->transport) core_->transport->set_write_buffer_limits(high, low);
 }
 
 std::size_t StreamWriter::get_write_buffer_size() const noexcept {
-    return core_->pending();
+    return core_->transport ? core_->transport->get_write_buffer_size() : 0;
 }
 
-// ---- open_connection ----
-
-namespace {}  // namespace
-
-StreamReader detail::pipe_reader(int fd, std::size_t limit) {
-    return StreamReader(std::make_shared<StreamCore>(Socket(fd), limit, true));
+std::shared_ptr<Transport> StreamWriter::transport() const noexcept {
+    return core_->transport;
 }
-StreamWriter detail::pipe_writer(int fd) {
-    return StreamWriter(std::make_shared<StreamCore>(Socket(fd), kDefaultStreamLimit, true));
-}
+
+// ---- open_connection, start_server ----
 
 namespace {
-std::pair<StreamReader, StreamWriter> make_streams(Socket sock, int family, std::size_t limit) {
-    if (family != AF_UNIX)
-        sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);  // asyncio sets it on every TCP connection
-    auto core = std::make_shared<StreamCore>(std::move(sock), limit);
+std::pair<StreamReader, StreamWriter> streams_of(std::shared_ptr<StreamCore> core) {
     return {StreamReader(core), StreamWriter(core)};
 }
-
-Task<std::pair<StreamReader, StreamWriter>> connect_to(SocketAddress address, std::size_t limit) {
-    auto sock = Socket::create(address.family());
-    co_await sock_connect(sock, address);
-    co_return make_streams(std::move(sock), address.family(), limit);
-}
 }  // namespace
-
-Task<std::pair<StreamReader, StreamWriter>> detail::connect_any(
-    std::vector<SocketAddress> addresses, std::size_t limit) {
-    // asyncio: every address in turn; if all fail, their common error, else a summary.
-    std::vector<std::system_error> errors;
-    for (const auto& address : addresses) {
-        try {
-            co_return co_await connect_to(address, limit);
-        } catch (const std::system_error& e) {
-            errors.push_back(e);
-        }
-    }
-    if (errors.empty()) throw std::system_error(EADDRNOTAVAIL, std::generic_category(), "connect");
-    bool same = true;
-    std::string all = "Multiple exceptions:";
-    for (const auto& e : errors) {
-        same = same && e.code() == errors.front().code();
-        all += ' ';
-        all += e.what();
-    }
-    if (same) throw errors.front();
-    throw std::system_error(errors.back().code(), all);
-}
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
                                                             std::size_t limit) {
     std::vector<SocketAddress> addresses;
     for (auto& info : co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM}))
         addresses.push_back(info.address);
-    co_return co_await detail::connect_any(std::move(addresses), limit);
+    Socket sock = co_await detail::connect_any(std::move(addresses));
+    co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
+}
+
+Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, std::size_t limit) {
+    co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
 }
 
 Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
                                                                  std::size_t limit) {
-    return connect_to(SocketAddress::from_path(path), limit);
+    std::vector<SocketAddress> addresses{SocketAddress::from_path(path)};
+    Socket sock = co_await detail::connect_any(std::move(addresses));
+    co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
 }
-
-// ---- Server ----
-
-struct Server::State {
-    Handler handler;
-    std::size_t limit;
-    std::vector<Socket> listeners;
-    std::vector<AnyTask> acceptors;
-    std::set<std::shared_ptr<StreamCore>> clients;
-    std::size_t active = 0;
-    std::string unix_path;  // removed on close
-    bool serving = true;
-    Event all_done;  // closed, and no handler running
-    void maybe_done() {
-        if (!serving && active == 0) all_done.set();
-    }
-};
 
 namespace {
 
-bool out_of_descriptors(int err) noexcept {
-    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 // Runs one connection's handler; whatever way it ends, the connection is closed and the server
 // told, so that wait_closed() can finish.
-Task<> run_handler(std::shared_ptr<Server::State> st, std::shared_ptr<StreamCore> core) {
+Task<> run_handler(std::shared_ptr<Server::State> st, StreamHandler handler,
+                   std::shared_ptr<StreamCore> core) {
     struct Finished {
         std::shared_ptr<Server::State> st;
         std::shared_ptr<StreamCore> core;
         ~Finished() {
-            StreamWriter(core).close();
-            st->clients.erase(core);
-            --st->active;
+            if (core->transport) core->transport->close();
+            --st->handlers;
             st->maybe_done();
         }
     } finished{st, core};
     try {
-        co_await st->handler(StreamReader(core), StreamWriter(core));
+        co_await handler(StreamReader(core), StreamWriter(core));
     } catch (const CancelledError&) {
         throw;
     } catch (...) {
@@ -493,131 +475,36 @@ Task<> run_handler(std::shared_ptr<Server::State> st, std::shared_ptr<StreamCore
     }
 }
 
-Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
-    while (st->serving) {
-        bool back_off = false;
-        try {
-            auto [conn, peer] = co_await sock_accept(st->listeners[index]);
-            // Accepted while the server was closing (the kernel finished the accept before the
-            // cancellation reached it): not served; the connection is closed here.
-            if (!st->serving) co_return;
-            auto core = make_streams(std::move(conn), peer.family(), st->limit);
-            st->clients.insert(core.first.core());
-            ++st->active;
-            create_task(run_handler(st, core.first.core()));
-        } catch (const std::system_error& e) {
-            // Out of file descriptors: wait for some to be freed, then accept again.
-            if (!out_of_descriptors(e.code().value())) throw;
-            get_running_loop().call_exception_handler(
-                {"accept failed, backing off", std::current_exception(), {}});
-            back_off = true;
-        }
-        if (back_off) co_await sleep(std::chrono::milliseconds(100));
-    }
+std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler) {
+    return [handler = std::move(handler)](Server::State& st, Socket conn) {
+        auto core = detail::stream_over(std::move(conn), st.limit, st.shared_from_this());
+        st.clients.insert(core->transport.get());
+        ++st.handlers;
+        create_task(run_handler(st.shared_from_this(), handler, std::move(core)));
+    };
 }
 
 }  // namespace
 
-namespace {
-Server serve_on(Server::Handler handler, std::vector<Socket> listeners, ServerOptions options,
-                std::string unix_path) {
-    auto st = std::make_shared<Server::State>();
-    st->handler = std::move(handler);
-    st->limit = options.limit;
-    st->listeners = std::move(listeners);
-    st->unix_path = std::move(unix_path);
-    for (std::size_t i = 0; i < st->listeners.size(); ++i) {
-        auto t = create_task(accept_loop(st, i));
-        st->acceptors.emplace_back(t.state_ptr());
-    }
-    return Server(st);
-}
-}  // namespace
-
-Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port) {
+Task<Server> start_server(StreamHandler handler, std::string host, std::uint16_t port) {
     return start_server(std::move(handler), std::move(host), port, ServerOptions{});
 }
 
-Task<Server> start_server(Server::Handler handler, std::string host, std::uint16_t port,
+Task<Server> start_server(StreamHandler handler, std::string host, std::uint16_t port,
                           ServerOptions options) {
-    const auto infos =
-        co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
-    std::vector<Socket> listeners;
-    std::vector<std::string> bound;
-    for (const auto& info : infos) {
-        const std::string where = info.address.to_string();
-        if (std::find(bound.begin(), bound.end(), where) != bound.end()) continue;
-        auto sock = Socket::create(info.family);
-        sock.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
-        if (options.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
-        // Both families on one port: the IPv6 socket must not claim IPv4 too (as asyncio).
-        if (info.family == AF_INET6) sock.set_option(IPPROTO_IPV6, IPV6_V6ONLY, 1);
-        sock.bind(info.address);
-        sock.listen(options.backlog);
-        listeners.push_back(std::move(sock));
-        bound.push_back(where);
-    }
-    co_return serve_on(std::move(handler), std::move(listeners), options, {});
+    auto listeners = co_await detail::listen_tcp(host, port, options);
+    co_return detail::serve_on(serve_streams(std::move(handler)), std::move(listeners), options,
+                               {});
 }
 
-Task<Server> start_unix_server(Server::Handler handler, std::string path) {
+Task<Server> start_unix_server(StreamHandler handler, std::string path) {
     return start_unix_server(std::move(handler), std::move(path), ServerOptions{});
 }
 
-Task<Server> start_unix_server(Server::Handler handler, std::string path, ServerOptions options) {
-    const auto address = SocketAddress::from_path(path);
-    struct stat st {};
-    if (path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-        ::unlink(path.c_str());  // a stale socket from an earlier run
-    auto sock = Socket::create(AF_UNIX);
-    sock.bind(address);
-    sock.listen(options.backlog);
-    std::vector<Socket> listeners;
-    listeners.push_back(std::move(sock));
-    co_return serve_on(std::move(handler), std::move(listeners), options,
-                       path[0] != '\0' ? path : std::string());
-}
-
-Task<> Server::serve_forever() {
-    try {
-        co_await state_->all_done.wait();
-    } catch (const CancelledError&) {
-        close();
-        throw;
-    }
-}
-
-void Server::close() {
-    State& st = *state_;
-    if (!st.serving) return;
-    st.serving = false;
-    for (auto& t : st.acceptors)
-        t.cancel();
-    for (auto& s : st.listeners)
-        s.close();
-    if (!st.unix_path.empty()) ::unlink(st.unix_path.c_str());
-    st.maybe_done();
-}
-
-void Server::close_clients() {
-    for (auto& core : std::set(state_->clients))
-        StreamWriter(core).close();
-}
-
-Task<> Server::wait_closed() {
-    while (state_->serving || state_->active > 0)
-        co_await state_->all_done.wait();
-}
-
-bool Server::is_serving() const noexcept {
-    return state_->serving;
-}
-
-std::vector<SocketAddress> Server::sockets() const {
-    std::vector<SocketAddress> out;
-    for (const auto& s : state_->listeners)
-        if (s) out.push_back(s.getsockname());
-    return out;
+Task<Server> start_unix_server(StreamHandler handler, std::string path, ServerOptions options) {
+    auto listeners = detail::listen_unix(path, options);
+    co_return detail::serve_on(serve_streams(std::move(handler)), std::move(listeners), options,
+                               path[0] != '\0' ? path : std::string());
 }
 
 }  // namespace aio

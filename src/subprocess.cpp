@@ -1,5 +1,7 @@
 #include "aio/subprocess.hpp"
 
+#include "backend/sys.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -105,16 +107,6 @@ Task<> reap_when_exited(std::shared_ptr<Process::State> state) {
     state->exited.set();
 }
 
-// Writing to a child that has exited must be an EPIPE error, not the end of the parent.
-void ignore_sigpipe() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        struct sigaction old {};
-        if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
-            ::signal(SIGPIPE, SIG_IGN);
-    });
-}
-
 Process spawn(const std::vector<std::string>& args, const ProcessOptions& options) {
     const std::string& program = args.at(0);
     const Stdio modes[3] = {options.in, options.out, options.err};
@@ -133,7 +125,7 @@ Process spawn(const std::vector<std::string>& args, const ProcessOptions& option
         // Only the parent's end: the child gets an ordinary blocking pipe.
         if (::fcntl(parent_end[i].fd, F_SETFL, O_NONBLOCK) < 0) throw_errno(errno, "fcntl");
     }
-    if (modes[0] == Stdio::pipe) ignore_sigpipe();
+    if (modes[0] == Stdio::pipe) detail::sys::ignore_sigpipe();
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);

@@ -282,3 +282,157 @@ AIO_TEST(Streams, ExtraInfo) {
 }
 
 }  // namespace
+
+// ---- streams on the transport (issue: reliability, defects 1 and 3) ----
+
+// A reader whose own writer was closed sees EOF, as asyncio's does, whether it reads after the
+// close or was already waiting in another task.
+AIO_TEST(Streams, ClosingTheWriterEndsTheReader) {
+    auto server = co_await aio::start_server(aio_test::echo_lines, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    auto waiting = aio::create_task([](aio::StreamReader r) -> aio::Task<std::string> {
+        co_return co_await r.readline();
+    }(reader));
+    co_await aio::sleep(1ms);
+    writer.close();
+    EXPECT_EQ(co_await waiting, "");
+    EXPECT_EQ(co_await reader.readline(), "");
+    EXPECT_TRUE(reader.at_eof());
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+}
+
+// close_clients() then wait_closed() finishes while a handler is between two reads.
+AIO_TEST(Streams, CloseClientsEndsHandlersBetweenReads) {
+    auto handler = [](aio::StreamReader r, aio::StreamWriter) -> aio::Task<> {
+        while (true) {
+            co_await aio::sleep(10ms);  // not in a read when the close comes
+            if ((co_await r.readline()).empty()) break;
+        }
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write("one\n");
+    co_await aio::sleep(15ms);
+    server.close();
+    server.close_clients();
+    co_await server.wait_closed();
+    EXPECT_EQ(co_await reader.read(), "");
+    writer.close();
+}
+
+// A reset after a write is an error for the reader (ConnectionResetError), not a clean EOF.
+AIO_TEST(Streams, APeersResetReachesTheReader) {
+    auto listener = aio::Socket::create(AF_INET);
+    listener.bind(aio::SocketAddress::parse("127.0.0.1", 0));
+    listener.listen();
+    auto connecting =
+        aio::create_task(aio::open_connection("127.0.0.1", listener.getsockname().port()));
+    auto [peer, addr] = co_await aio::sock_accept(listener);
+    auto [reader, writer] = co_await connecting;
+    co_await aio::sock_sendall(peer, "partial");
+    ::linger lg{1, 0};
+    ::setsockopt(peer.fileno(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    peer.close();  // RST
+    co_await aio::sleep(1ms);
+    writer.write("after the reset");
+    int code = 0;
+    try {
+        while (true) {
+            std::string got = co_await reader.read(100);
+            if (got.empty()) break;
+        }
+    } catch (const std::system_error& e) {
+        code = e.code().value();
+    }
+    EXPECT_EQ(code, ECONNRESET);
+    EXPECT_TRUE(reader.exception() != nullptr);
+    EXPECT_THROW(co_await writer.drain(), std::system_error);
+    writer.close();
+}
+
+// ---- asyncio's reader semantics on the transport ----
+
+aio::Task<> returns_at_once() {
+    co_return;
+}
+
+// Defect 2 of the reliability issue: a feed_data/feed_eof that lands while the reading task is
+// between "nothing buffered" and its wait must still wake it, however many immediate awaits
+// (the coop budget's yields) come before the read.
+AIO_TEST(StreamReader, AFeedNextToImmediateAwaitsIsNeverLost) {
+    for (int awaits : {0, 1, 62, 63, 64, 127, 128, 129, 300}) {
+        for (int feeder_yields = 0; feeder_yields < 3; ++feeder_yields) {
+            aio::StreamReader r;
+            auto reading =
+                aio::create_task([](aio::StreamReader r, int n) -> aio::Task<std::string> {
+                    for (int i = 0; i < n; ++i)
+                        co_await returns_at_once();
+                    std::string first = co_await r.read(10);
+                    std::string rest = co_await r.read();
+                    co_return first + "|" + rest;
+                }(r, awaits));
+            for (int i = 0; i < feeder_yields; ++i)
+                co_await aio::sleep(aio::Duration::zero());
+            r.feed_data("data");
+            r.feed_eof();
+            EXPECT_EQ(co_await reading, "data|") << awaits << " awaits, " << feeder_yields;
+        }
+    }
+}
+
+// read(n) gives what is buffered, up to n, not one read's worth; readuntil takes several
+// separators (3.13) and the one that ends first wins.
+AIO_TEST(StreamReader, ReadGivesWhatIsBufferedAndReaduntilTakesSeveralSeparators) {
+    aio::StreamReader r;
+    r.feed_data("abc");
+    r.feed_data("def");
+    EXPECT_EQ(co_await r.read(4), "abcd");
+    EXPECT_EQ(co_await r.read(100), "ef");
+    r.feed_data("one\r\ntwo;three\n");
+    std::vector<std::string> seps;
+    seps.push_back("\n");
+    seps.push_back(";");
+    seps.push_back("\r\n");
+    EXPECT_EQ(co_await r.readuntil(seps), "one\r\n");
+    EXPECT_EQ(co_await r.readuntil(seps), "two;");
+    EXPECT_EQ(co_await r.readuntil(seps), "three\n");
+    r.feed_eof();
+    EXPECT_TRUE(r.at_eof());
+    std::vector<std::string> none;
+    EXPECT_THROW(co_await r.readuntil(none), std::invalid_argument);
+}
+
+// The transport reads as data arrives: a reader that does not read pauses its transport once
+// twice its limit is buffered, the sender is held back, and reading resumes as the buffer drains.
+// (On io_uring what the kernel had already received into the loop's provided buffers when the
+// pause came is kept too: at most the buffer ring, 4 MiB.)
+AIO_TEST(Streams, AReaderThatDoesNotReadPausesItsTransport) {
+    auto accepted =
+        std::make_shared<aio::Future<std::pair<aio::StreamReader, aio::StreamWriter>>>();
+    auto handler = [accepted](aio::StreamReader r, aio::StreamWriter w) -> aio::Task<> {
+        accepted->set_result(std::pair(r, w));
+        co_await w.wait_closed();
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), 4096);
+    auto [peer_reader, peer_writer] = co_await *accepted;
+    peer_writer.write(std::string(32 << 20, 's'));
+    co_await aio::sleep(50ms);
+    EXPECT_FALSE(writer.transport()->is_reading());             // paused above 2 x 4 KiB
+    EXPECT_GT(peer_writer.get_write_buffer_size(), 16u << 20);  // the sender is held back
+    std::size_t got = 0;
+    while (got < (32u << 20)) {
+        std::string part = co_await reader.read(32 << 20);
+        AIO_ASSERT_TRUE(!part.empty());
+        EXPECT_LE(part.size(), (4u << 20) + 2 * 4096 + 64 * 1024);  // bounded
+        got += part.size();
+    }
+    EXPECT_EQ(got, 32u << 20);
+    writer.close();
+    peer_writer.close();
+    server.close();
+    co_await server.wait_closed();
+}

@@ -2,6 +2,7 @@
 #pragma once
 #include "aio/combinators.hpp"
 #include "aio/concurrent_future.hpp"
+#include "aio/connections.hpp"
 #include "aio/datagrams.hpp"
 #include "aio/dns.hpp"
 #include "aio/errors.hpp"
@@ -11,8 +12,10 @@
 #include "aio/generators.hpp"
 #include "aio/locks.hpp"
 #include "aio/loop.hpp"
+#include "aio/protocols.hpp"
 #include "aio/queues.hpp"
 #include "aio/runners.hpp"
+#include "aio/servers.hpp"
 #include "aio/signals.hpp"
 #include "aio/sleep.hpp"
 #include "aio/sockets.hpp"
@@ -23,3 +26,4 @@
 #include "aio/tasks.hpp"
 #include "aio/time.hpp"
 #include "aio/timeouts.hpp"
+#include "aio/transports.hpp"

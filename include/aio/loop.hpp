@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aio/detail/allocator.hpp"
+#include "aio/detail/loop_resource.hpp"
 #include "aio/detail/runnable.hpp"
 #include "aio/detail/timer_heap.hpp"
 #include "aio/errors.hpp"
@@ -243,6 +244,9 @@ class EventLoop {
     detail::SignalTable& signal_table();  // made on first use
     detail::SignalTable* signal_table_if_any() noexcept { return signals_.get(); }
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
+    // Resources close() must shut down (open transports); each removes itself when let go.
+    void add_resource(detail::LoopResource* r) noexcept;
+    void remove_resource(detail::LoopResource* r) noexcept;
     // Spends one unit of the running task's coop budget; false when the task must yield.
     bool spend_budget() noexcept { return --budget_ > 0; }
     void check_open() const;
@@ -266,6 +270,7 @@ class EventLoop {
     void poll_backend();
     void take_threadsafe_callbacks();
     void destroy_pending_tasks() noexcept;
+    void close_resources() noexcept;
     void drain_ready(bool discard) noexcept;
 
     detail::ReadyQueue ready_;
@@ -279,6 +284,7 @@ class EventLoop {
     friend void detail::thread_call_finished(
         EventLoop&) noexcept;  // add_reader/add_writer, made on first use
     std::unique_ptr<TaskList> tasks_;
+    detail::LoopResource* resources_ = nullptr;
     detail::TaskBase* current_ = nullptr;
     int budget_ = detail::kCoopBudget;
     unsigned busy_iterations_ = 0;

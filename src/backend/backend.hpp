@@ -8,7 +8,9 @@
 // backend (io_uring) is handed the operations themselves (submit), batched into one system call
 // per loop iteration; both kinds serve readiness waits (watch) for foreign fds.
 #pragma once
+#include <cstddef>
 #include <memory>
+#include <utility>
 
 #include "aio/loop.hpp"
 #include "aio/time.hpp"
@@ -17,6 +19,30 @@ namespace aio::detail {
 
 struct ReadinessWaiter;
 class IoOp;
+
+// A connection driven by a completion backend that does its reads and writes itself (io_uring):
+// what arrives is delivered from the loop's provided buffers (nothing is pinned per connection
+// while it is idle), sends go into the loop's batch of submissions. It lives in its transport,
+// which stays alive until the backend has reported the end of each operation it started.
+struct alignas(8) StreamChannel {
+    // Bytes arrived (result > 0) in provided buffer `buffer` at `data`, to be handed back with
+    // release_buffer(); or EOF (0) or an error (-errno, -ECANCELED after stop_receiving). more:
+    // receiving goes on; false: this was the last report until start_receiving() again.
+    using ReceivedFn = void (*)(StreamChannel*, long result, const char* data, unsigned buffer,
+                                bool more) noexcept;
+    // The send started by start_sending() ended: bytes sent, or -errno.
+    using SentFn = void (*)(StreamChannel*, long result) noexcept;
+    // Asked when the send is handed to the kernel: the bytes to send, untouched until on_sent.
+    using OutgoingFn = std::pair<const char*, std::size_t> (*)(StreamChannel*) noexcept;
+    StreamChannel(int f, bool sock, ReceivedFn r, SentFn s, OutgoingFn o) noexcept
+        : fd(f), socket(sock), on_received(r), on_sent(s), outgoing(o) {}
+    int fd;
+    bool socket;  // else a pipe
+    ReceivedFn on_received;
+    SentFn on_sent;
+    OutgoingFn outgoing;
+    StreamChannel* next_send = nullptr;  // the backend's queue of sends to submit
+};
 
 class Backend {
   public:
@@ -48,6 +74,19 @@ class Backend {
     // `op`'s frame is being destroyed while the kernel has it: cancel it and wait, blocking, for
     // its completion (loop close only).
     virtual void abandon(IoOp& op) noexcept;
+
+    // Connections (StreamChannel). Each returns false when the backend does not offer it for this
+    // fd; the transport then reads and writes on readiness (watch) itself.
+    // Reports what arrives until EOF, an error or stop_receiving().
+    virtual bool start_receiving(StreamChannel&) { return false; }
+    // Ends receiving early; the last report (more == false) still comes.
+    virtual void stop_receiving(StreamChannel&) noexcept {}
+    virtual void release_buffer(unsigned) noexcept {}
+    // One send of ch.outgoing(), made with the iteration's other submissions.
+    virtual bool start_sending(StreamChannel&) { return false; }
+
+    // Loop close: blocks until the kernel has reported the end of every connection operation.
+    virtual void settle() noexcept {}
 
     // The fd is about to be closed: readiness waiters on it are woken (their retried call reports
     // the error) and operations in flight on it end with EBADF.

@@ -52,6 +52,7 @@ class EpollBackend final : public Backend {
     void wait(Duration timeout) override {
         epoll_event events[256];
         int n;
+        if (!due_.empty()) timeout = Duration::zero();  // waiters whose readiness is known
         if (timeout == Duration::max()) {
             n = ::epoll_wait(epfd_, events, 256, -1);
         } else {
@@ -79,8 +80,33 @@ class EpollBackend final : public Backend {
             Entry& e = fds_[fd];
             const std::uint32_t ev = events[i].events;
             const bool failed = ev & (EPOLLERR | EPOLLHUP);
-            if (e.reader && (failed || (ev & (EPOLLIN | EPOLLRDHUP)))) notify(e.reader);
-            if (e.writer && (failed || (ev & EPOLLOUT))) notify(e.writer);
+            if (failed || (ev & (EPOLLIN | EPOLLRDHUP))) {
+                e.hangup = failed || (ev & EPOLLRDHUP);
+                if (e.reader) {
+                    e.reader->hangup = e.hangup;
+                    notify(e.reader);
+                } else {
+                    e.readable = true;  // an edge nobody waits for: kept for the next reader
+                }
+            }
+            // (The reader's callback may have added fds: look the entry up again.)
+            Entry& again = fds_[fd];
+            if (failed || (ev & EPOLLOUT)) {
+                if (again.writer)
+                    notify(again.writer);
+                else
+                    again.writable = true;
+            }
+        }
+        // Waiters that came after their fd's edge: they retry now.
+        std::vector<std::pair<int, Interest>> due;
+        due.swap(due_);
+        for (const auto& [fd, interest] : due) {
+            Entry& e = fds_[fd];
+            ReadinessWaiter*& slot = interest == Interest::read ? e.reader : e.writer;
+            if (!slot) continue;
+            if (interest == Interest::read) slot->hangup = e.hangup;
+            notify(slot);
         }
     }
 
@@ -109,6 +135,13 @@ class EpollBackend final : public Backend {
         }
         slot = &w;
         ++waiting_;
+        // Edge-triggered: an edge that came while nobody waited will not come again, so a waiter
+        // arriving after it is told on the next wait (its call is retried; EAGAIN re-arms it).
+        bool& seen = w.interest == Interest::read ? e.readable : e.writable;
+        if (seen) {
+            seen = false;
+            due_.emplace_back(fd, w.interest);
+        }
     }
 
     void unwatch(ReadinessWaiter& w) noexcept override {
@@ -138,6 +171,9 @@ class EpollBackend final : public Backend {
         ReadinessWaiter* reader = nullptr;
         ReadinessWaiter* writer = nullptr;
         bool registered = false;
+        bool readable = false;  // an edge came with no reader waiting
+        bool writable = false;
+        bool hangup = false;  // the last read edge said hang-up or error
     };
     // The fd is ready: the waiter retries (and stays while its call would still block).
     void notify(ReadinessWaiter*& slot) noexcept {
@@ -158,6 +194,7 @@ class EpollBackend final : public Backend {
     bool have_pwait2_ = true;
     std::size_t waiting_ = 0;
     std::vector<Entry> fds_;
+    std::vector<std::pair<int, Interest>> due_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,16 +26,26 @@ namespace aio::detail {
 namespace {
 
 // user_data: an IoOp's address (8-aligned, tag 0), or a tagged value.
-constexpr std::uint64_t kTagMask = 3;
-constexpr std::uint64_t kTagPoll = 1;    // fd << 32 | generation << 3 | direction << 2 | 1
-constexpr std::uint64_t kTagWakeup = 2;  // the eventfd read
-constexpr std::uint64_t kTagIgnore = 3;  // cancellations and poll removals: nothing to do
+constexpr std::uint64_t kTagMask = 7;
+constexpr std::uint64_t kTagPoll = 1;     // fd << 32 | generation << 4 | direction << 3 | 1
+constexpr std::uint64_t kTagWakeup = 2;   // the eventfd read
+constexpr std::uint64_t kTagIgnore = 3;   // cancellations and poll removals: nothing to do
+constexpr std::uint64_t kTagReceive = 4;  // a StreamChannel's address | 4: its multishot receive
+constexpr std::uint64_t kTagSend = 5;     // a StreamChannel's address | 5: its send
+
+// The provided-buffer ring the multishot receives of every connection share: a connection holds
+// a buffer only from its data's arrival until its protocol has taken the bytes.
+constexpr unsigned kBufferCount = 256;
+constexpr unsigned kBufferSize = 16 * 1024;
+constexpr int kBufferGroup = 0;
 
 class UringBackend final : public Backend {
   public:
     UringBackend() : Backend(true) {}
     ~UringBackend() override {
         if (ring_ready_) io_uring_queue_exit(&ring_);
+        if (buf_ring_) ::munmap(buf_ring_, ring_bytes());
+        if (buffers_) ::munmap(buffers_, std::size_t{kBufferCount} * kBufferSize);
         if (wakefd_ >= 0) ::close(wakefd_);
     }
 
@@ -85,6 +96,7 @@ class UringBackend final : public Backend {
     const char* name() const noexcept override { return "io_uring"; }
 
     void wait(Duration timeout) override {
+        prepare_sends();
         if (timeout == Duration::zero() || io_uring_cq_ready(&ring_) > 0) {
             flush();
             return;
@@ -104,6 +116,7 @@ class UringBackend final : public Backend {
     }
 
     void flush() override {
+        prepare_sends();
         int r = 0;
         if (io_uring_sq_ready(&ring_) > 0)
             r = io_uring_submit(&ring_);
@@ -209,19 +222,72 @@ class UringBackend final : public Backend {
         }
     }
 
+    bool start_receiving(StreamChannel& ch) override {
+        if (!ch.socket || !buffers_ready()) return false;
+        entry(ch.fd).channel = true;
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_recv_multishot(sqe, ch.fd, nullptr, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = kBufferGroup;
+        io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagReceive);
+        ++pending_;
+        ++channel_ops_;
+        return true;
+    }
+
+    void stop_receiving(StreamChannel& ch) noexcept override {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagReceive, 0);
+        io_uring_sqe_set_data64(sqe, kTagIgnore);
+    }
+
+    void release_buffer(unsigned buffer) noexcept override {
+        io_uring_buf_ring_add(buf_ring_, buffer_at(buffer), kBufferSize,
+                              static_cast<unsigned short>(buffer),
+                              io_uring_buf_ring_mask(kBufferCount), 0);
+        io_uring_buf_ring_advance(buf_ring_, 1);
+    }
+
+    bool start_sending(StreamChannel& ch) override {
+        entry(ch.fd).channel = true;
+        // Made into a submission just before the ring is entered, so that everything written
+        // meanwhile goes in the same send.
+        ch.next_send = nullptr;
+        *sends_tail_ = &ch;
+        sends_tail_ = &ch.next_send;
+        ++pending_;
+        ++channel_ops_;
+        return true;
+    }
+
+    void settle() noexcept override {
+        prepare_sends();
+        // Every fd was closed (forget cancels what the kernel has on it), so the reports come
+        // promptly; a bound all the same, since hanging in a destructor is worse than a leak.
+        for (int rounds = 0; channel_ops_ > 0 && rounds < 100; ++rounds) {
+            io_uring_cqe* cqe = nullptr;
+            __kernel_timespec ts{0, 50'000'000};
+            const int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+            if (r < 0 && r != -EINTR && r != -ETIME) break;
+            reap();
+        }
+    }
+
     void forget(int fd) noexcept override {
         if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
         Entry& e = fds_[fd];
+        prepare_sends();  // (a send queued for this fd must reach the kernel before the cancel)
         for (Slot* s : {&e.reader, &e.writer}) {
             if (ReadinessWaiter* w = s->waiter) {
                 unwatch(*w);
                 w->on_ready(w, true);
             }
         }
-        if (e.reader.op || e.writer.op) {
+        if (e.reader.op || e.writer.op || e.channel) {
             // The operations hold the file open; cancel them now, before the number is reused.
             // Their completions come later and no longer occupy the number.
             e.reader.op = e.writer.op = nullptr;
+            e.channel = false;
             io_uring_sqe* sqe = get_sqe();
             io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
             io_uring_sqe_set_data64(sqe, kTagIgnore);
@@ -241,7 +307,58 @@ class UringBackend final : public Backend {
     struct Entry {
         Slot reader;
         Slot writer;
+        bool channel = false;  // a StreamChannel has had operations on it
     };
+
+    // The provided buffers, set up on the first multishot receive; false if the kernel has no
+    // buffer rings (before 5.19), and connections then read on readiness.
+    bool buffers_ready() noexcept {
+        if (buf_ring_) return true;
+        if (buffers_failed_) return false;
+        void* ring = ::mmap(nullptr, ring_bytes(), PROT_READ | PROT_WRITE,
+                            MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+        void* bufs = ::mmap(nullptr, std::size_t{kBufferCount} * kBufferSize,
+                            PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+        io_uring_buf_reg reg{};
+        reg.ring_addr = reinterpret_cast<std::uint64_t>(ring);
+        reg.ring_entries = kBufferCount;
+        reg.bgid = kBufferGroup;
+        if (ring == MAP_FAILED || bufs == MAP_FAILED ||
+            io_uring_register_buf_ring(&ring_, &reg, 0) < 0) {
+            if (ring != MAP_FAILED) ::munmap(ring, ring_bytes());
+            if (bufs != MAP_FAILED) ::munmap(bufs, std::size_t{kBufferCount} * kBufferSize);
+            buffers_failed_ = true;
+            return false;
+        }
+        buf_ring_ = static_cast<io_uring_buf_ring*>(ring);
+        buffers_ = static_cast<char*>(bufs);
+        io_uring_buf_ring_init(buf_ring_);
+        for (unsigned i = 0; i < kBufferCount; ++i)
+            io_uring_buf_ring_add(buf_ring_, buffer_at(i), kBufferSize,
+                                  static_cast<unsigned short>(i),
+                                  io_uring_buf_ring_mask(kBufferCount), static_cast<int>(i));
+        io_uring_buf_ring_advance(buf_ring_, kBufferCount);
+        return true;
+    }
+    static std::size_t ring_bytes() noexcept {
+        return (sizeof(io_uring_buf) * kBufferCount + 4095) & ~std::size_t{4095};
+    }
+    char* buffer_at(unsigned i) const noexcept { return buffers_ + std::size_t{i} * kBufferSize; }
+
+    // The sends queued since the last entry become submissions.
+    void prepare_sends() noexcept {
+        while (StreamChannel* ch = sends_head_) {
+            sends_head_ = ch->next_send;
+            if (!sends_head_) sends_tail_ = &sends_head_;
+            const auto [data, len] = ch->outgoing(ch);
+            io_uring_sqe* sqe = get_sqe();
+            if (ch->socket)
+                io_uring_prep_send(sqe, ch->fd, data, len, MSG_NOSIGNAL);
+            else
+                io_uring_prep_write(sqe, ch->fd, data, static_cast<unsigned>(len), -1);
+            io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(ch) | kTagSend);
+        }
+    }
 
     static Slot& claim(Entry& e, Interest interest) {
         Slot& s = interest == Interest::read ? e.reader : e.writer;
@@ -259,7 +376,7 @@ class UringBackend final : public Backend {
 
     static std::uint64_t poll_data(int fd, Interest interest, std::uint16_t generation) noexcept {
         return static_cast<std::uint64_t>(static_cast<std::uint32_t>(fd)) << 32 |
-               std::uint64_t{generation} << 3 | std::uint64_t{interest == Interest::write} << 2 |
+               std::uint64_t{generation} << 4 | std::uint64_t{interest == Interest::write} << 3 |
                kTagPoll;
     }
 
@@ -292,12 +409,12 @@ class UringBackend final : public Backend {
         unsigned seen = 0;
         io_uring_for_each_cqe(&ring_, head, cqe) {
             ++seen;
-            handle(cqe->user_data, cqe->res);
+            handle(cqe->user_data, cqe->res, cqe->flags);
         }
         io_uring_cq_advance(&ring_, seen);
     }
 
-    void handle(std::uint64_t data, int res) {
+    void handle(std::uint64_t data, int res, unsigned flags) {
         switch (data & kTagMask) {
             case 0: {
                 auto* op = reinterpret_cast<IoOp*>(data);
@@ -313,17 +430,40 @@ class UringBackend final : public Backend {
             case kTagPoll: {
                 --pending_;
                 const int fd = static_cast<int>(data >> 32);
-                const auto generation = static_cast<std::uint16_t>(data >> 3);
-                Slot& s = (data & 4) ? fds_[fd].writer : fds_[fd].reader;
+                const auto generation = static_cast<std::uint16_t>(data >> 4);
+                Slot& s = (data & 8) ? fds_[fd].writer : fds_[fd].reader;
                 ReadinessWaiter* w = s.waiter;
                 if (!w || s.generation != generation) return;  // unwatched since
                 s.waiter = nullptr;
+                w->hangup = res < 0 || (res & (POLLHUP | POLLERR | POLLRDHUP));
                 if (!w->on_ready(w, false)) arm_poll(*w, s);
                 return;
             }
             case kTagWakeup:
                 arm_wakeup();
                 return;
+            case kTagReceive: {
+                auto* ch = reinterpret_cast<StreamChannel*>(data & ~kTagMask);
+                const bool more = flags & IORING_CQE_F_MORE;
+                if (!more) {
+                    --pending_;
+                    --channel_ops_;
+                }
+                if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
+                    const unsigned buffer = flags >> IORING_CQE_BUFFER_SHIFT;
+                    ch->on_received(ch, res, buffer_at(buffer), buffer, more);
+                } else {
+                    ch->on_received(ch, res, nullptr, 0, more);
+                }
+                return;
+            }
+            case kTagSend: {
+                auto* ch = reinterpret_cast<StreamChannel*>(data & ~kTagMask);
+                --pending_;
+                --channel_ops_;
+                ch->on_sent(ch, res);
+                return;
+            }
             default:
                 return;
         }
@@ -331,9 +471,15 @@ class UringBackend final : public Backend {
 
     io_uring ring_{};
     bool ring_ready_ = false;
+    io_uring_buf_ring* buf_ring_ = nullptr;
+    char* buffers_ = nullptr;
+    bool buffers_failed_ = false;
+    StreamChannel* sends_head_ = nullptr;
+    StreamChannel** sends_tail_ = &sends_head_;
     int wakefd_ = -1;
     std::uint64_t wake_count_ = 0;
-    std::size_t pending_ = 0;  // operations and polls the kernel has
+    std::size_t pending_ = 0;      // operations and polls the kernel has
+    std::size_t channel_ops_ = 0;  // of which StreamChannels' receives and sends
     std::vector<Entry> fds_;
 };
 

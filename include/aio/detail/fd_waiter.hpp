@@ -21,6 +21,9 @@ struct ReadinessWaiter {
     int fd;
     Interest interest;
     ReadyFn on_ready;
+    // Set by the backend before on_ready: the event said hang-up or error, so a short read does
+    // not mean the fd is drained (the EOF after the data still has to be read).
+    bool hangup = false;
 };
 
 class FdWaiter : Suspension, public ReadinessWaiter {

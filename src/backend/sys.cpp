@@ -1,0 +1,48 @@
+#include "backend/sys.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+
+namespace aio::detail::sys {
+namespace {
+long result(long r) noexcept {
+    if (r >= 0) return r;
+    return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+}  // namespace
+
+long receive(int fd, bool socket, void* buf, std::size_t len) noexcept {
+    long r;
+    do
+        r = socket ? ::recv(fd, buf, len, 0) : ::read(fd, buf, len);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
+    long r;
+    // (A pipe whose reader is gone gives EPIPE: SIGPIPE is ignored while a loop exists.)
+    do
+        r = socket ? ::send(fd, buf, len, MSG_NOSIGNAL) : ::write(fd, buf, len);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+void ignore_sigpipe() noexcept {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction old {};
+        if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+            ::signal(SIGPIPE, SIG_IGN);
+    });
+}
+
+int shutdown_write(int fd) noexcept {
+    return ::shutdown(fd, SHUT_WR) < 0 ? -errno : 0;
+}
+
+}  // namespace aio::detail::sys

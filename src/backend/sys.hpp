@@ -1,0 +1,17 @@
+// The system calls a readiness-driven transport makes on its own fd (recv/send on sockets,
+// read/write on pipes, shutdown), kept here beside the backends: each returns the count or
+// -errno, retries EINTR, reports EWOULDBLOCK as -EAGAIN, and never raises SIGPIPE.
+#pragma once
+#include <cstddef>
+
+namespace aio::detail::sys {
+
+long receive(int fd, bool socket, void* buf, std::size_t len) noexcept;
+long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept;
+// shutdown(fd, SHUT_WR): 0 or -errno.
+int shutdown_write(int fd) noexcept;
+// Writing to a pipe whose reader has gone must be an EPIPE error, not the end of the process:
+// SIGPIPE is ignored from the first pipe aio writes to on (unless the program set a handler).
+void ignore_sigpipe() noexcept;
+
+}  // namespace aio::detail::sys

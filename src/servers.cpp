@@ -1,0 +1,155 @@
+#include "servers.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "aio/dns.hpp"
+#include "aio/sleep.hpp"
+
+namespace aio {
+namespace detail {
+namespace {
+
+bool out_of_descriptors(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
+    while (st->serving) {
+        bool back_off = false;
+        try {
+            auto [conn, peer] = co_await sock_accept(st->listeners[index]);
+            // Accepted while the server was closing (the kernel finished the accept before the
+            // cancellation reached it): not served; the connection is closed here.
+            if (!st->serving) co_return;
+            st->serve(*st, std::move(conn));
+        } catch (const std::system_error& e) {
+            // Out of file descriptors: wait for some to be freed, then accept again.
+            if (!out_of_descriptors(e.code().value())) throw;
+            get_running_loop().call_exception_handler(
+                {"accept failed, backing off", std::current_exception(), {}});
+            back_off = true;
+        }
+        if (back_off) co_await sleep(std::chrono::milliseconds(100));
+    }
+}
+
+}  // namespace
+
+std::shared_ptr<StreamTransport> socket_transport(Socket sock,
+                                                  std::shared_ptr<BaseProtocol> protocol,
+                                                  std::shared_ptr<ConnectionWatcher> watcher) {
+    int domain = AF_UNIX;
+    socklen_t len = sizeof domain;
+    ::getsockopt(sock.fileno(), SOL_SOCKET, SO_DOMAIN, &domain, &len);
+    if (domain != AF_UNIX) sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);
+    return StreamTransport::create(std::move(sock), StreamTransport::Kind::socket,
+                                   std::move(protocol), std::move(watcher));
+}
+
+Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, ServerOptions options) {
+    const auto infos =
+        co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
+    std::vector<Socket> listeners;
+    std::vector<std::string> bound;
+    for (const auto& info : infos) {
+        const std::string where = info.address.to_string();
+        if (std::find(bound.begin(), bound.end(), where) != bound.end()) continue;
+        auto sock = Socket::create(info.family);
+        sock.set_option(SOL_SOCKET, SO_REUSEADDR, 1);
+        if (options.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
+        // Both families on one port: the IPv6 socket must not claim IPv4 too (as asyncio).
+        if (info.family == AF_INET6) sock.set_option(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+        sock.bind(info.address);
+        sock.listen(options.backlog);
+        listeners.push_back(std::move(sock));
+        bound.push_back(where);
+    }
+    co_return listeners;
+}
+
+std::vector<Socket> listen_unix(const std::string& path, ServerOptions options) {
+    const auto address = SocketAddress::from_path(path);
+    struct stat st {};
+    if (path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        ::unlink(path.c_str());  // a stale socket from an earlier run
+    auto sock = Socket::create(AF_UNIX);
+    sock.bind(address);
+    sock.listen(options.backlog);
+    std::vector<Socket> listeners;
+    listeners.push_back(std::move(sock));
+    return listeners;
+}
+
+Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<Socket> listeners,
+                ServerOptions options, std::string unix_path) {
+    auto st = std::make_shared<Server::State>();
+    st->serve = std::move(serve);
+    st->limit = options.limit;
+    st->listeners = std::move(listeners);
+    st->unix_path = std::move(unix_path);
+    for (std::size_t i = 0; i < st->listeners.size(); ++i) {
+        auto t = create_task(accept_loop(st, i));
+        st->acceptors.emplace_back(t.state_ptr());
+    }
+    return Server(st);
+}
+
+}  // namespace detail
+
+Task<> Server::serve_forever() {
+    try {
+        co_await state_->all_done.wait();
+    } catch (const CancelledError&) {
+        close();
+        throw;
+    }
+}
+
+void Server::close() {
+    State& st = *state_;
+    if (!st.serving) return;
+    st.serving = false;
+    for (auto& t : st.acceptors)
+        t.cancel();
+    for (auto& s : st.listeners)
+        s.close();
+    if (!st.unix_path.empty()) ::unlink(st.unix_path.c_str());
+    st.maybe_done();
+}
+
+void Server::close_clients() {
+    for (Transport* t : std::set(state_->clients))
+        t->close();
+}
+
+void Server::abort_clients() {
+    for (Transport* t : std::set(state_->clients))
+        t->abort();
+}
+
+Task<> Server::wait_closed() {
+    State& st = *state_;
+    while (st.serving || !st.clients.empty() || st.handlers > 0) {
+        st.all_done.clear();
+        co_await st.all_done.wait();
+    }
+}
+
+bool Server::is_serving() const noexcept {
+    return state_->serving;
+}
+
+std::vector<SocketAddress> Server::sockets() const {
+    std::vector<SocketAddress> out;
+    for (const auto& s : state_->listeners)
+        if (s) out.push_back(s.getsockname());
+    return out;
+}
+
+}  // namespace aio

@@ -1,0 +1,49 @@
+// A server's insides, shared by the streams' start_server and the protocols' create_server:
+// the listening sockets, their accept loops, and the connections still open.
+#pragma once
+#include <functional>
+#include <set>
+#include <string>
+
+#include "aio/locks.hpp"
+#include "aio/servers.hpp"
+#include "aio/tasks.hpp"
+#include "aio/transports.hpp"
+#include "stream_transport.hpp"
+
+namespace aio {
+
+struct Server::State : detail::ConnectionWatcher, std::enable_shared_from_this<State> {
+    // Makes the accepted connection's transport (and, for streams, its handler's task).
+    std::function<void(State&, Socket)> serve;
+    std::vector<Socket> listeners;
+    std::vector<AnyTask> acceptors;
+    std::set<Transport*> clients;  // open, until their connection_lost
+    std::size_t handlers = 0;      // streams: handler tasks still running
+    std::string unix_path;         // removed on close
+    std::size_t limit = kDefaultStreamLimit;
+    bool serving = true;
+    Event all_done;  // closed, and nothing left open or running
+
+    void connection_closed(Transport& t) noexcept override {
+        clients.erase(&t);
+        maybe_done();
+    }
+    void maybe_done() {
+        if (!serving && clients.empty() && handlers == 0) all_done.set();
+    }
+};
+
+namespace detail {
+// Listens on every address host resolves to ("": every interface), or on a Unix path.
+Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, ServerOptions options);
+std::vector<Socket> listen_unix(const std::string& path, ServerOptions options);
+// Starts the accept loops.
+Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<Socket> listeners,
+                ServerOptions options, std::string unix_path);
+// The transport of an accepted or connected socket (TCP_NODELAY on TCP, as asyncio).
+std::shared_ptr<StreamTransport> socket_transport(Socket sock,
+                                                  std::shared_ptr<BaseProtocol> protocol,
+                                                  std::shared_ptr<ConnectionWatcher> watcher);
+}  // namespace detail
+}  // namespace aio

@@ -1,0 +1,581 @@
+#include "stream_transport.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "aio/errors.hpp"
+#include "aio/loop.hpp"
+#include "backend/sys.hpp"
+
+namespace aio {
+
+void Transport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                        std::optional<std::size_t> low) {
+    const std::size_t h = high ? *high : low ? 4 * *low : kDefaultHighWater;
+    const std::size_t l = low ? *low : h / 4;
+    if (h < l) throw std::invalid_argument("high must be >= low");
+    high_water_ = h;
+    low_water_ = l;
+    write_limits_changed();
+}
+
+namespace detail {
+namespace {
+
+// How much one read on readiness asks for; the bytes go to the protocol at once, so one buffer
+// per thread serves every connection (nothing is held per connection between reads).
+constexpr std::size_t kReadSize = 64 * 1024;
+char* scratch() {
+    static thread_local std::unique_ptr<char[]> buffer(new char[kReadSize]);
+    return buffer.get();
+}
+
+// asyncio reports a transport's fatal error to the exception handler unless it is an OSError
+// (a reset or a broken pipe is the connection's business, told by connection_lost).
+bool worth_reporting(const std::exception_ptr& exc) {
+    try {
+        std::rethrow_exception(exc);
+    } catch (const std::system_error&) {
+        return false;
+    } catch (...) {
+        return true;
+    }
+}
+
+std::exception_ptr errno_error(long err, const char* what) {
+    return std::make_exception_ptr(
+        std::system_error(static_cast<int>(-err), std::generic_category(), what));
+}
+
+}  // namespace
+
+void StreamTransport::Step::dispatch(Runnable* r, bool discard) noexcept {
+    auto* step = static_cast<Step*>(r);
+    step->queued = false;
+    StreamTransport& t = *step->owner;
+    if (!discard && !t.lost_done_) {
+        try {
+            step->fn(t);
+        } catch (...) {
+            t.fatal_error(std::current_exception(), "Fatal error on transport");
+        }
+    }
+    t.release_if_done();
+}
+
+StreamTransport::StreamTransport(Socket fd, Kind kind, EventLoop& loop)
+    : loop_(&loop), sock_(std::move(fd)), kind_(kind) {
+    loop.add_resource(this);
+}
+
+StreamTransport::~StreamTransport() {
+    if (loop_) loop_->remove_resource(this);
+}
+
+std::shared_ptr<StreamTransport> StreamTransport::create(
+    Socket fd, Kind kind, std::shared_ptr<BaseProtocol> protocol,
+    std::shared_ptr<ConnectionWatcher> watcher) {
+    if (kind == Kind::write_pipe) sys::ignore_sigpipe();
+    auto t = std::make_shared<StreamTransport>(std::move(fd), kind, get_running_loop());
+    t->set_protocol(std::move(protocol));
+    t->self_ = t;
+    t->watcher_ = std::move(watcher);
+    t->reading_ = kind != Kind::write_pipe;
+    try {
+        t->protocol_->connection_made(*t);
+    } catch (...) {
+        t->fatal_error(std::current_exception(), "Fatal error: protocol.connection_made() failed");
+        return t;
+    }
+    if (t->is_reading()) t->start_reading(false);
+    return t;
+}
+
+void StreamTransport::set_protocol(std::shared_ptr<BaseProtocol> protocol) {
+    if (!protocol) throw std::invalid_argument("a transport needs a protocol");
+    auto* plain = dynamic_cast<Protocol*>(protocol.get());
+    auto* buffered = dynamic_cast<BufferedProtocol*>(protocol.get());
+    if (!plain && !buffered)
+        throw RuntimeError("a stream transport needs a Protocol or a BufferedProtocol");
+    plain_ = plain;
+    buffered_ = plain ? nullptr : buffered;
+    protocol_ = std::move(protocol);
+}
+
+std::any StreamTransport::get_extra_info(std::string_view name) const {
+    if (name == "socket" && kind_ == Kind::socket && sock_) return sock_.fileno();
+    if (name == "pipe" && kind_ != Kind::socket && sock_) return sock_.fileno();
+    if (kind_ != Kind::socket) return {};
+    // Asked once each, while the socket is open (asyncio keeps them from the start).
+    try {
+        if (name == "peername") {
+            if (!peername_.has_value() && sock_) peername_ = sock_.getpeername();
+            return peername_;
+        }
+        if (name == "sockname") {
+            if (!sockname_.has_value() && sock_) sockname_ = sock_.getsockname();
+            return sockname_;
+        }
+    } catch (const std::system_error&) {
+    }
+    return {};
+}
+
+void StreamTransport::schedule(Step& s) noexcept {
+    if (s.queued) return;
+    s.queued = true;
+    loop_->schedule(&s);
+}
+
+// ---- reading ----
+
+// Arms the read: the backend's own receive where it has one, else a readiness wait. try_first:
+// data may already be waiting with no edge to come (after a pause on epoll): read first.
+void StreamTransport::start_reading(bool try_first) noexcept {
+    if (read_watched_ || receiving_ || read_step_.queued) return;
+    if (held_count_ > 0 || !backlog_.empty() || eof_seen_ || read_error_ ||
+        (try_first && !own_reads_)) {
+        schedule(read_step_);
+        return;
+    }
+    try {
+        Backend& backend = loop_->backend();
+        own_reads_ = backend.start_receiving(channel_);
+        receiving_ = own_reads_;
+        if (own_reads_) return;
+        backend.watch(read_waiter_);
+        read_watched_ = true;
+    } catch (...) {
+        fatal_error(std::current_exception(), "Fatal error: cannot read the transport");
+    }
+}
+
+void StreamTransport::stop_reading() noexcept {
+    if (read_watched_) {
+        loop_->backend().unwatch(read_waiter_);
+        read_watched_ = false;
+    }
+    if (receiving_) loop_->backend().stop_receiving(channel_);
+    // (receiving_ stays true until the backend's last report; what still arrives is kept.)
+}
+
+void StreamTransport::pause_reading() {
+    if (closing_ || !reading_) return;
+    reading_ = false;
+    stop_reading();
+}
+
+void StreamTransport::resume_reading() {
+    if (closing_ || reading_ || kind_ == Kind::write_pipe) return;
+    reading_ = true;
+    start_reading(true);
+}
+
+bool StreamTransport::on_readable(ReadinessWaiter* w, bool) noexcept {
+    auto* t = static_cast<Waiter*>(w)->owner;
+    t->read_watched_ = false;
+    t->schedule(t->read_step_);
+    return true;
+}
+
+void StreamTransport::read_step(StreamTransport& t) {
+    if (t.own_reads_)
+        t.deliver_received();
+    else
+        t.read_ready();
+}
+
+void StreamTransport::read_ready() {
+    if (!reading_ || closing_) return;
+    // A BufferedProtocol lends the memory to read into; a Protocol gets a view of the thread's.
+    std::span<char> into(scratch(), kReadSize);
+    if (buffered_) {
+        into = buffered_->get_buffer(kReadSize);
+        if (into.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
+    }
+    const long n = sys::receive(sock_.fileno(), kind_ == Kind::socket, into.data(), into.size());
+    if (n == -EAGAIN) {
+        loop_->backend().watch(read_waiter_);
+        read_watched_ = true;
+        return;
+    }
+    if (n < 0) return fatal_errno(n, "Fatal read error on transport");
+    if (n == 0) return on_eof();
+    const auto got = static_cast<std::size_t>(n);
+    try {
+        if (buffered_)
+            buffered_->buffer_updated(got);
+        else
+            plain_->data_received(std::string_view(into.data(), got));
+    } catch (...) {
+        return fatal_error(std::current_exception(),
+                           "Fatal error: protocol.data_received() call failed.");
+    }
+    if (!reading_ || closing_) return;
+    // A read that did not fill the buffer emptied the kernel's (epoll(7)): wait for the next
+    // edge, unless the event said hang-up, whose EOF is still to be read. A full read may have
+    // left more: read again on the next iteration, after the other callbacks.
+    if (got < into.size() && !read_waiter_.hangup) {
+        loop_->backend().watch(read_waiter_);
+        read_watched_ = true;
+    } else {
+        schedule(read_step_);
+    }
+}
+
+// Bytes received outside the protocol's memory (a provided buffer, the backlog).
+bool StreamTransport::deliver(const char* data, std::size_t n) {
+    try {
+        if (plain_) {
+            plain_->data_received(std::string_view(data, n));
+            return true;
+        }
+        for (std::size_t done = 0; done < n;) {
+            std::span<char> lent = buffered_->get_buffer(n - done);
+            if (lent.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
+            const std::size_t k = std::min(lent.size(), n - done);
+            std::memcpy(lent.data(), data + done, k);
+            buffered_->buffer_updated(k);
+            done += k;
+        }
+        return true;
+    } catch (...) {
+        fatal_error(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
+        return false;
+    }
+}
+
+void StreamTransport::on_eof() {
+    stop_reading();
+    eof_seen_ = false;
+    bool keep_open = false;
+    try {
+        keep_open = protocol_->eof_received();
+    } catch (...) {
+        return fatal_error(std::current_exception(),
+                           "Fatal error: protocol.eof_received() call failed.");
+    }
+    // A pipe has nothing left to do once its reading side is over.
+    if (!keep_open || kind_ == Kind::read_pipe) close();
+}
+
+void StreamTransport::on_received(StreamChannel* ch, long result, const char* data, unsigned buffer,
+                                  bool more) noexcept {
+    auto* t = static_cast<Channel*>(ch)->owner;
+    if (!more) t->receiving_ = false;
+    Backend& backend = t->loop_->backend();
+    if (result > 0) {
+        if (t->lost_) {
+            backend.release_buffer(buffer);
+        } else if (t->held_count_ < t->held_.size() && t->backlog_.empty()) {
+            t->held_[t->held_count_++] = {data, static_cast<unsigned>(result), buffer};
+        } else {
+            try {
+                t->backlog_.append(data, static_cast<std::size_t>(result));
+            } catch (...) {
+                t->read_error_ = -ENOMEM;
+            }
+            backend.release_buffer(buffer);
+        }
+    } else if (result == 0) {
+        t->eof_seen_ = true;
+    } else if (result != -ECANCELED && result != -ENOBUFS) {
+        t->read_error_ = result;
+    }
+    if (t->lost_) {
+        t->release_if_done();
+        return;
+    }
+    // (ENOBUFS: the ring ran dry; delivering frees buffers, and the step re-arms.)
+    t->schedule(t->read_step_);
+}
+
+void StreamTransport::deliver_received() {
+    Backend& backend = loop_->backend();
+    unsigned i = 0;
+    // Stops when the protocol pauses reading or the transport closes; what is left is kept.
+    for (; i < held_count_ && reading_ && !closing_; ++i) {
+        const Held h = held_[i];
+        const bool ok = deliver(h.data, h.len);
+        backend.release_buffer(h.buffer);
+        if (!ok) {
+            ++i;
+            break;
+        }
+    }
+    for (unsigned j = i; j < held_count_; ++j) {  // not delivered: copied, the buffers go back
+        if (!closing_) backlog_.append(held_[j].data, held_[j].len);
+        backend.release_buffer(held_[j].buffer);
+    }
+    held_count_ = 0;
+    if (closing_) return;
+    if (reading_ && !backlog_.empty()) {
+        std::string pending;
+        pending.swap(backlog_);
+        if (!deliver(pending.data(), pending.size())) return;
+    }
+    if (!reading_ || closing_) return;
+    if (read_error_) return fatal_errno(std::exchange(read_error_, 0), "Fatal read error");
+    if (eof_seen_) return on_eof();
+    if (!receiving_) start_reading(false);  // re-armed after ENOBUFS or a pause
+}
+
+// ---- writing ----
+
+void StreamTransport::write(std::string_view data) {
+    if (eof_written_) throw RuntimeError("Cannot call write() after write_eof()");
+    if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
+    if (data.empty() || closing_) return;
+    if (send_in_flight_) {  // the kernel has out_: the next send takes these
+        more_.append(data);
+    } else if (send_started_ || write_watched_ || out_pos_ < out_.size()) {
+        out_.append(data);
+    } else {
+        out_.append(data);
+        start_send();
+        if (lost_) return;
+    }
+    maybe_pause_protocol();
+}
+
+// Nothing is queued: the backend sends (batched into its next submission), or the bytes go out
+// now and only what the kernel does not take waits for writability.
+void StreamTransport::start_send() noexcept {
+    Backend& backend = loop_->backend();
+    try {
+        if (backend.start_sending(channel_)) {
+            send_started_ = true;
+            return;
+        }
+    } catch (...) {
+        return fatal_error(std::current_exception(), "Fatal write error on transport");
+    }
+    if (!send_queued_bytes()) return;
+    if (out_pos_ < out_.size()) {
+        backend.watch(write_waiter_);
+        write_watched_ = true;
+    } else {
+        drained();
+    }
+}
+
+bool StreamTransport::send_queued_bytes() {
+    while (out_pos_ < out_.size()) {
+        const long n = sys::transmit(sock_.fileno(), kind_ == Kind::socket, out_.data() + out_pos_,
+                                     out_.size() - out_pos_);
+        if (n == -EAGAIN) return true;
+        if (n < 0) {
+            fatal_errno(n, "Fatal write error on transport");
+            return false;
+        }
+        out_pos_ += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::pair<const char*, std::size_t> StreamTransport::outgoing(StreamChannel* ch) noexcept {
+    auto* t = static_cast<Channel*>(ch)->owner;
+    t->send_in_flight_ = true;
+    return {t->out_.data() + t->out_pos_, t->out_.size() - t->out_pos_};
+}
+
+void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
+    auto* t = static_cast<Channel*>(ch)->owner;
+    t->send_started_ = false;
+    t->send_in_flight_ = false;
+    if (t->lost_) {
+        std::string().swap(t->out_);
+        std::string().swap(t->more_);
+        t->out_pos_ = 0;
+        t->release_if_done();
+        return;
+    }
+    if (result == -EAGAIN || result == -EINTR) result = 0;
+    if (result < 0) return t->fatal_errno(result, "Fatal write error on transport");
+    t->out_pos_ += static_cast<std::size_t>(result);
+    if (t->out_pos_ == t->out_.size()) {
+        t->out_.clear();
+        t->out_pos_ = 0;
+        t->out_.swap(t->more_);
+    }
+    if (!t->out_.empty()) {
+        t->start_send();
+        t->maybe_resume_protocol();
+        return;
+    }
+    t->drained();
+}
+
+bool StreamTransport::on_writable(ReadinessWaiter* w, bool) noexcept {
+    auto* t = static_cast<Waiter*>(w)->owner;
+    t->write_watched_ = false;
+    t->schedule(t->write_step_);
+    return true;
+}
+
+void StreamTransport::write_step(StreamTransport& t) {
+    t.send_ready();
+}
+
+void StreamTransport::send_ready() {
+    if (lost_) return;
+    if (!send_queued_bytes()) return;
+    if (out_pos_ < out_.size()) {
+        loop_->backend().watch(write_waiter_);
+        write_watched_ = true;
+        maybe_resume_protocol();
+        return;
+    }
+    drained();
+}
+
+// Everything written has gone: the buffers are let go (an idle connection holds none), the
+// protocol may write again, and a pending write_eof() or close() takes effect.
+void StreamTransport::drained() {
+    std::string().swap(out_);
+    std::string().swap(more_);
+    out_pos_ = 0;
+    maybe_resume_protocol();
+    if (eof_written_ && kind_ == Kind::socket && sock_) {
+        const int r = sys::shutdown_write(sock_.fileno());
+        if (r < 0 && r != -ENOTCONN) return fatal_errno(r, "Fatal error on shutdown");
+    }
+    if (closing_ && !lost_) force_close(nullptr);
+}
+
+void StreamTransport::write_eof() {
+    if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
+    if (closing_ || eof_written_) return;
+    eof_written_ = true;
+    if (kind_ == Kind::write_pipe) return close();  // a pipe has no half-close
+    if (get_write_buffer_size() == 0 && !send_started_) drained();
+}
+
+void StreamTransport::maybe_pause_protocol() {
+    if (protocol_paused_ || get_write_buffer_size() <= high_water_) return;
+    protocol_paused_ = true;
+    try {
+        protocol_->pause_writing();
+    } catch (...) {
+        loop_->call_exception_handler(
+            {"protocol.pause_writing() failed", std::current_exception(), {}});
+    }
+}
+
+void StreamTransport::maybe_resume_protocol() {
+    if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
+    protocol_paused_ = false;
+    try {
+        protocol_->resume_writing();
+    } catch (...) {
+        loop_->call_exception_handler(
+            {"protocol.resume_writing() failed", std::current_exception(), {}});
+    }
+}
+
+void StreamTransport::write_limits_changed() {
+    if (lost_) return;
+    maybe_pause_protocol();
+    maybe_resume_protocol();
+}
+
+// ---- closing ----
+
+void StreamTransport::close() {
+    if (closing_) return;
+    closing_ = true;
+    stop_reading();
+    if (get_write_buffer_size() == 0 && !send_started_) force_close(nullptr);
+}
+
+void StreamTransport::abort() {
+    force_close(nullptr);
+}
+
+void StreamTransport::fatal_errno(long err, const char* message) {
+    fatal_error(errno_error(err, message), message);
+}
+
+void StreamTransport::fatal_error(std::exception_ptr exc, const char* message) {
+    if (!lost_ && worth_reporting(exc)) loop_->call_exception_handler({message, exc, {}});
+    force_close(std::move(exc));
+}
+
+// As asyncio's _force_close: the buffers are dropped and connection_lost is scheduled. (A send
+// the kernel has keeps its bytes until it reports; closing the fd cancels it.)
+void StreamTransport::force_close(std::exception_ptr exc) {
+    if (lost_) return;
+    closing_ = true;
+    lost_ = true;
+    lost_exc_ = std::move(exc);
+    stop_reading();
+    if (write_watched_) {
+        loop_->backend().unwatch(write_waiter_);
+        write_watched_ = false;
+    }
+    if (!send_in_flight_) {
+        std::string().swap(out_);
+        out_pos_ = 0;
+    }
+    std::string().swap(more_);
+    std::string().swap(backlog_);
+    schedule(lost_step_);
+}
+
+void StreamTransport::lost_step(StreamTransport& t) {
+    std::shared_ptr<BaseProtocol> protocol = std::move(t.protocol_);
+    t.plain_ = nullptr;
+    t.buffered_ = nullptr;
+    try {
+        protocol->connection_lost(t.lost_exc_);
+    } catch (...) {
+        t.loop_->call_exception_handler(
+            {"Exception in protocol.connection_lost()", std::current_exception(), {}});
+    }
+    t.lost_exc_ = nullptr;
+    t.sock_.close();  // (the backend cancels what it still has on the fd)
+    t.lost_done_ = true;
+    if (auto watcher = std::move(t.watcher_)) watcher->connection_closed(t);
+}
+
+// The loop lets go of the transport once connection_lost has run, the backend has nothing of
+// its own left and no step of it is queued. (The caller returns straight after.)
+void StreamTransport::release_if_done() noexcept {
+    if (!lost_done_ || receiving_ || send_started_ || read_step_.queued || write_step_.queued ||
+        lost_step_.queued || !self_)
+        return;
+    Backend& backend = loop_->backend();
+    for (unsigned i = 0; i < held_count_; ++i)
+        backend.release_buffer(held_[i].buffer);
+    held_count_ = 0;
+    loop_->remove_resource(this);
+    loop_ = nullptr;
+    auto last = std::move(self_);  // may destroy *this
+}
+
+void StreamTransport::loop_closing() noexcept {
+    closing_ = lost_ = lost_done_ = true;
+    if (read_watched_) loop_->backend().unwatch(read_waiter_);
+    if (write_watched_) loop_->backend().unwatch(write_waiter_);
+    read_watched_ = write_watched_ = false;
+    // (The loop is not running, so Socket::close would not tell the backend: tell it here.)
+    if (sock_) loop_->forget_fd(sock_.fileno());
+    sock_.close();
+}
+
+void StreamTransport::loop_closed() noexcept {
+    Backend& backend = loop_->backend();
+    for (unsigned i = 0; i < held_count_; ++i)
+        backend.release_buffer(held_[i].buffer);
+    held_count_ = 0;
+    receiving_ = send_started_ = send_in_flight_ = false;
+    protocol_.reset();
+    watcher_.reset();
+    loop_->remove_resource(this);
+    loop_ = nullptr;
+    auto last = std::move(self_);
+}
+
+}  // namespace detail
+}  // namespace aio

@@ -1,0 +1,165 @@
+// The transport of a connected socket or of one end of a pipe (asyncio's
+// _SelectorSocketTransport and _UnixRead/WritePipeTransport in one): it owns the fd, reads with
+// whatever the backend offers best (multishot receive into provided buffers on io_uring, a read
+// on readiness otherwise), queues writes and runs asyncio's flow control. Protocol callbacks run
+// from the loop's ready queue, never from inside the backend.
+#pragma once
+#include <array>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "aio/detail/fd_waiter.hpp"
+#include "aio/detail/loop_resource.hpp"
+#include "aio/protocols.hpp"
+#include "aio/sockets.hpp"
+#include "aio/transports.hpp"
+#include "backend/backend.hpp"
+
+namespace aio::detail {
+
+// Told when a transport's connection_lost has run (a server counting its connections).
+struct ConnectionWatcher {
+    virtual void connection_closed(Transport& transport) noexcept = 0;
+
+  protected:
+    ~ConnectionWatcher() = default;
+};
+
+class StreamTransport final : public Transport, LoopResource {
+  public:
+    enum class Kind : unsigned char { socket, read_pipe, write_pipe };
+
+    // Adopts fd (non-blocking), calls protocol->connection_made and starts reading. The loop
+    // keeps the transport alive until connection_lost has been delivered.
+    // RuntimeError unless protocol is a Protocol or a BufferedProtocol.
+    static std::shared_ptr<StreamTransport> create(
+        Socket fd, Kind kind, std::shared_ptr<BaseProtocol> protocol,
+        std::shared_ptr<ConnectionWatcher> watcher = nullptr);
+
+    void close() override;
+    bool is_closing() const noexcept override { return closing_; }
+    void set_protocol(std::shared_ptr<BaseProtocol> protocol) override;
+    BaseProtocol* get_protocol() const noexcept override { return protocol_.get(); }
+    std::any get_extra_info(std::string_view name) const override;
+    bool is_reading() const noexcept override { return reading_ && !closing_; }
+    void pause_reading() override;
+    void resume_reading() override;
+    void write(std::string_view data) override;
+    void write_eof() override;
+    bool can_write_eof() const noexcept override { return kind_ == Kind::socket; }
+    void abort() override;
+    std::size_t get_write_buffer_size() const noexcept override {
+        return lost_ ? 0 : out_.size() - out_pos_ + more_.size();
+    }
+
+    StreamTransport(Socket fd, Kind kind, EventLoop& loop);  // (for make_shared)
+    ~StreamTransport() override;
+
+  private:
+    // A callback on the loop's ready queue, one per kind of step.
+    struct Step : Runnable {
+        Step(StreamTransport* t, void (*run)(StreamTransport&)) noexcept
+            : Runnable(&dispatch), owner(t), fn(run) {}
+        static void dispatch(Runnable* r, bool discard) noexcept;
+        StreamTransport* owner;
+        void (*fn)(StreamTransport&);
+        bool queued = false;
+    };
+    // The backend's callbacks find their transport through these.
+    struct Waiter : ReadinessWaiter {
+        Waiter(StreamTransport* t, Interest i, ReadyFn f) noexcept
+            : ReadinessWaiter(t->sock_.fileno(), i, f), owner(t) {}
+        StreamTransport* owner;
+    };
+    struct Channel : StreamChannel {
+        explicit Channel(StreamTransport* t) noexcept
+            : StreamChannel(t->sock_.fileno(), t->kind_ == Kind::socket,
+                            &StreamTransport::on_received, &StreamTransport::on_sent,
+                            &StreamTransport::outgoing),
+              owner(t) {}
+        StreamTransport* owner;
+    };
+    // Bytes the backend received into a provided buffer, held until the protocol takes them.
+    struct Held {
+        const char* data;
+        unsigned len;
+        unsigned buffer;
+    };
+
+    void schedule(Step& s) noexcept;
+    void start_reading(bool try_first) noexcept;
+    void stop_reading() noexcept;
+    static void read_step(StreamTransport& t);
+    void read_ready();                              // readiness: read what is there
+    void deliver_received();                        // provided buffers: hand over what was held
+    bool deliver(const char* data, std::size_t n);  // false if the protocol failed (and lost)
+    void on_eof();
+    static void write_step(StreamTransport& t);
+    void send_ready();
+    bool send_queued_bytes();  // readiness: false if the transport was lost meanwhile
+    void start_send() noexcept;
+    void drained();
+    void maybe_pause_protocol();
+    void maybe_resume_protocol();
+    void write_limits_changed() override;
+    void fatal_error(std::exception_ptr exc, const char* message);
+    void fatal_errno(long err, const char* message);
+    void force_close(std::exception_ptr exc);
+    static void lost_step(StreamTransport& t);
+    void release_if_done() noexcept;
+    void loop_closing() noexcept override;
+    void loop_closed() noexcept override;
+
+    static bool on_readable(ReadinessWaiter* w, bool fd_closing) noexcept;
+    static bool on_writable(ReadinessWaiter* w, bool fd_closing) noexcept;
+    static void on_received(StreamChannel* ch, long result, const char* data, unsigned buffer,
+                            bool more) noexcept;
+    static void on_sent(StreamChannel* ch, long result) noexcept;
+    static std::pair<const char*, std::size_t> outgoing(StreamChannel* ch) noexcept;
+
+    EventLoop* loop_;
+    Socket sock_;
+    Kind kind_;
+    std::shared_ptr<BaseProtocol> protocol_;
+    Protocol* plain_ = nullptr;
+    BufferedProtocol* buffered_ = nullptr;
+    std::shared_ptr<StreamTransport> self_;  // the loop's hold, until connection_lost is done
+    std::shared_ptr<ConnectionWatcher> watcher_;
+
+    bool reading_ = true;           // not paused (pause_reading)
+    bool closing_ = false;          // close(), abort() or lost
+    bool lost_ = false;             // connection_lost is scheduled or done
+    bool lost_done_ = false;        // connection_lost has run, the fd is closed
+    bool eof_written_ = false;      // write_eof() called
+    bool eof_seen_ = false;         // the peer's EOF arrived (not yet delivered, on io_uring)
+    bool protocol_paused_ = false;  // pause_writing() called, resume_writing() not yet
+    bool own_reads_ = false;        // the backend receives (StreamChannel) for this fd
+    bool receiving_ = false;        // its receive is armed (until its last report)
+    bool read_watched_ = false;     // readiness: waiting for readable
+    bool write_watched_ = false;    // readiness: waiting for writable
+    bool send_started_ = false;     // the backend has a send of out_ (queued or in flight)
+    bool send_in_flight_ = false;   // and the kernel has out_'s bytes
+    long read_error_ = 0;           // -errno reported by the backend's receive
+    std::exception_ptr lost_exc_;
+
+    Waiter read_waiter_{this, Interest::read, &on_readable};
+    Waiter write_waiter_{this, Interest::write, &on_writable};
+    Channel channel_{this};
+    Step read_step_{this, &read_step};
+    Step write_step_{this, &write_step};
+    Step lost_step_{this, &lost_step};
+
+    std::array<Held, 4> held_{};
+    unsigned held_count_ = 0;
+    std::string backlog_;  // received but not delivered (paused, or more than held_ holds)
+
+    // Writing: out_[out_pos_..] is being sent; more_ was written while the kernel had out_.
+    std::string out_;
+    std::size_t out_pos_ = 0;
+    std::string more_;
+    mutable std::any peername_;
+    mutable std::any sockname_;
+};
+
+}  // namespace aio::detail
