@@ -23,7 +23,7 @@ aio::Task<> echo_chunks(aio::StreamReader reader, aio::StreamWriter writer) {
         while (true) {
             std::string data = co_await reader.read(64 * 1024);
             if (data.empty()) break;  // EOF
-            writer.write(data);
+            writer.write(std::move(data));
             co_await writer.drain();  // back-pressure
         }
     } catch (const std::system_error& e) {

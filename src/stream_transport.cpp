@@ -3,10 +3,12 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "aio/errors.hpp"
 #include "aio/loop.hpp"
 #include "backend/sys.hpp"
+#include "string_pool.hpp"
 
 namespace aio {
 
@@ -54,11 +56,22 @@ void StreamTransport::Step::dispatch(Runnable* r, bool discard) noexcept {
     auto* step = static_cast<Step*>(r);
     step->queued = false;
     StreamTransport& t = *step->owner;
-    if (!discard && !t.lost_done_) {
-        try {
-            step->fn(t);
-        } catch (...) {
-            t.fatal_error(std::current_exception(), "Fatal error on transport");
+    const unsigned char due = std::exchange(step->due, 0);
+    if (!discard) {
+        // (Reading before writing before losing: what the peer sent before it went away is
+        // delivered first.)
+        for (const Due which : {kRead, kWrite, kLost}) {
+            if (!(due & which) || t.lost_done_) continue;
+            try {
+                if (which == kRead)
+                    read_step(t);
+                else if (which == kWrite)
+                    write_step(t);
+                else
+                    lost_step(t);
+            } catch (...) {
+                t.fatal_error(std::current_exception(), "Fatal error on transport");
+            }
         }
     }
     t.release_if_done();
@@ -107,25 +120,20 @@ std::any StreamTransport::get_extra_info(std::string_view name) const {
     if (name == "socket" && kind_ == Kind::socket && sock_) return sock_.fileno();
     if (name == "pipe" && kind_ != Kind::socket && sock_) return sock_.fileno();
     if (kind_ != Kind::socket) return {};
-    // Asked once each, while the socket is open (asyncio keeps them from the start).
+    // Asked of the socket while it is open (not kept per connection: most never ask).
     try {
-        if (name == "peername") {
-            if (!peername_.has_value() && sock_) peername_ = sock_.getpeername();
-            return peername_;
-        }
-        if (name == "sockname") {
-            if (!sockname_.has_value() && sock_) sockname_ = sock_.getsockname();
-            return sockname_;
-        }
+        if (name == "peername" && sock_) return sock_.getpeername();
+        if (name == "sockname" && sock_) return sock_.getsockname();
     } catch (const std::system_error&) {
     }
     return {};
 }
 
-void StreamTransport::schedule(Step& s) noexcept {
-    if (s.queued) return;
-    s.queued = true;
-    loop_->schedule(&s);
+void StreamTransport::schedule(Due step) noexcept {
+    step_.due |= step;
+    if (step_.queued) return;
+    step_.queued = true;
+    loop_->schedule(&step_);
 }
 
 // ---- reading ----
@@ -133,10 +141,10 @@ void StreamTransport::schedule(Step& s) noexcept {
 // Arms the read: the backend's own receive where it has one, else a readiness wait. try_first:
 // data may already be waiting with no edge to come (after a pause on epoll): read first.
 void StreamTransport::start_reading(bool try_first) noexcept {
-    if (read_watched_ || receiving_ || read_step_.queued) return;
+    if (read_watched_ || receiving_ || (step_.due & kRead)) return;
     if (held_count_ > 0 || !backlog_.empty() || eof_seen_ || read_error_ ||
         (try_first && !own_reads_)) {
-        schedule(read_step_);
+        schedule(kRead);
         return;
     }
     try {
@@ -175,7 +183,7 @@ void StreamTransport::resume_reading() {
 bool StreamTransport::on_readable(ReadinessWaiter* w, bool) noexcept {
     auto* t = static_cast<Waiter*>(w)->owner;
     t->read_watched_ = false;
-    t->schedule(t->read_step_);
+    t->schedule(kRead);
     return true;
 }
 
@@ -220,7 +228,7 @@ void StreamTransport::read_ready() {
         loop_->backend().watch(read_waiter_);
         read_watched_ = true;
     } else {
-        schedule(read_step_);
+        schedule(kRead);
     }
 }
 
@@ -288,7 +296,7 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
         return;
     }
     // (ENOBUFS: the ring ran dry; delivering frees buffers, and the step re-arms.)
-    t->schedule(t->read_step_);
+    t->schedule(kRead);
 }
 
 void StreamTransport::deliver_received() {
@@ -324,6 +332,15 @@ void StreamTransport::deliver_received() {
 // ---- writing ----
 
 void StreamTransport::write(std::string_view data) {
+    write_bytes(data, nullptr);
+}
+
+void StreamTransport::write(std::string&& data) {
+    write_bytes(data, &data);
+}
+
+// owned: data's string, which may be taken instead of copied.
+void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
     if (eof_written_) throw RuntimeError("Cannot call write() after write_eof()");
     if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
     if (data.empty() || closing_) return;
@@ -331,33 +348,38 @@ void StreamTransport::write(std::string_view data) {
         more_.append(data);
     } else if (send_started_ || write_watched_ || out_pos_ < out_.size()) {
         out_.append(data);
+    } else if (Backend& backend = loop_->backend(); backend.start_sending(channel_)) {
+        // The backend sends from out_, with the iteration's other submissions.
+        send_started_ = true;
+        StringPool& pool = StringPool::here();
+        if (owned) {
+            pool.give(std::move(out_));
+            out_.swap(*owned);
+        } else {
+            if (out_.capacity() < data.size()) out_ = pool.take();
+            out_.append(data);
+        }
     } else {
-        out_.append(data);
-        start_send();
-        if (lost_) return;
-    }
-    maybe_pause_protocol();
-}
-
-// Nothing is queued: the backend sends (batched into its next submission), or the bytes go out
-// now and only what the kernel does not take waits for writability.
-void StreamTransport::start_send() noexcept {
-    Backend& backend = loop_->backend();
-    try {
-        if (backend.start_sending(channel_)) {
-            send_started_ = true;
+        // On readiness, straight from the caller's bytes; only what the kernel does not take
+        // is copied, and waits for writability.
+        std::size_t sent = 0;
+        while (sent < data.size()) {
+            const long n = sys::transmit(sock_.fileno(), kind_ == Kind::socket, data.data() + sent,
+                                         data.size() - sent);
+            if (n == -EAGAIN) break;
+            if (n < 0) return fatal_errno(n, "Fatal write error on transport");
+            sent += static_cast<std::size_t>(n);
+        }
+        if (sent == data.size()) {
+            if (owned) StringPool::here().give(std::move(*owned));
             return;
         }
-    } catch (...) {
-        return fatal_error(std::current_exception(), "Fatal write error on transport");
-    }
-    if (!send_queued_bytes()) return;
-    if (out_pos_ < out_.size()) {
+        out_.assign(data.substr(sent));
+        out_pos_ = 0;
         backend.watch(write_waiter_);
         write_watched_ = true;
-    } else {
-        drained();
     }
+    maybe_pause_protocol();
 }
 
 bool StreamTransport::send_queued_bytes() {
@@ -400,7 +422,8 @@ void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
         t->out_.swap(t->more_);
     }
     if (!t->out_.empty()) {
-        t->start_send();
+        t->loop_->backend().start_sending(t->channel_);  // the rest, or what came meanwhile
+        t->send_started_ = true;
         t->maybe_resume_protocol();
         return;
     }
@@ -410,7 +433,7 @@ void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
 bool StreamTransport::on_writable(ReadinessWaiter* w, bool) noexcept {
     auto* t = static_cast<Waiter*>(w)->owner;
     t->write_watched_ = false;
-    t->schedule(t->write_step_);
+    t->schedule(kWrite);
     return true;
 }
 
@@ -433,8 +456,9 @@ void StreamTransport::send_ready() {
 // Everything written has gone: the buffers are let go (an idle connection holds none), the
 // protocol may write again, and a pending write_eof() or close() takes effect.
 void StreamTransport::drained() {
-    std::string().swap(out_);
-    std::string().swap(more_);
+    StringPool& pool = StringPool::here();
+    pool.give(std::move(out_));
+    pool.give(std::move(more_));
     out_pos_ = 0;
     maybe_resume_protocol();
     if (eof_written_ && kind_ == Kind::socket && sock_) {
@@ -520,7 +544,7 @@ void StreamTransport::force_close(std::exception_ptr exc) {
     }
     std::string().swap(more_);
     std::string().swap(backlog_);
-    schedule(lost_step_);
+    schedule(kLost);
 }
 
 void StreamTransport::lost_step(StreamTransport& t) {
@@ -542,9 +566,7 @@ void StreamTransport::lost_step(StreamTransport& t) {
 // The loop lets go of the transport once connection_lost has run, the backend has nothing of
 // its own left and no step of it is queued. (The caller returns straight after.)
 void StreamTransport::release_if_done() noexcept {
-    if (!lost_done_ || receiving_ || send_started_ || read_step_.queued || write_step_.queued ||
-        lost_step_.queued || !self_)
-        return;
+    if (!lost_done_ || receiving_ || send_started_ || step_.queued || !self_) return;
     Backend& backend = loop_->backend();
     for (unsigned i = 0; i < held_count_; ++i)
         backend.release_buffer(held_[i].buffer);

@@ -46,6 +46,7 @@ class StreamTransport final : public Transport, LoopResource {
     void pause_reading() override;
     void resume_reading() override;
     void write(std::string_view data) override;
+    void write(std::string&& data) override;
     void write_eof() override;
     bool can_write_eof() const noexcept override { return kind_ == Kind::socket; }
     void abort() override;
@@ -57,13 +58,13 @@ class StreamTransport final : public Transport, LoopResource {
     ~StreamTransport() override;
 
   private:
-    // A callback on the loop's ready queue, one per kind of step.
+    // The transport's one node on the loop's ready queue; `due` says which steps it runs.
+    enum Due : unsigned char { kRead = 1, kWrite = 2, kLost = 4 };
     struct Step : Runnable {
-        Step(StreamTransport* t, void (*run)(StreamTransport&)) noexcept
-            : Runnable(&dispatch), owner(t), fn(run) {}
+        explicit Step(StreamTransport* t) noexcept : Runnable(&dispatch), owner(t) {}
         static void dispatch(Runnable* r, bool discard) noexcept;
         StreamTransport* owner;
-        void (*fn)(StreamTransport&);
+        unsigned char due = 0;
         bool queued = false;
     };
     // The backend's callbacks find their transport through these.
@@ -87,7 +88,7 @@ class StreamTransport final : public Transport, LoopResource {
         unsigned buffer;
     };
 
-    void schedule(Step& s) noexcept;
+    void schedule(Due step) noexcept;
     void start_reading(bool try_first) noexcept;
     void stop_reading() noexcept;
     static void read_step(StreamTransport& t);
@@ -98,7 +99,7 @@ class StreamTransport final : public Transport, LoopResource {
     static void write_step(StreamTransport& t);
     void send_ready();
     bool send_queued_bytes();  // readiness: false if the transport was lost meanwhile
-    void start_send() noexcept;
+    void write_bytes(std::string_view data, std::string* owned);
     void drained();
     void maybe_pause_protocol();
     void maybe_resume_protocol();
@@ -146,11 +147,9 @@ class StreamTransport final : public Transport, LoopResource {
     Waiter read_waiter_{this, Interest::read, &on_readable};
     Waiter write_waiter_{this, Interest::write, &on_writable};
     Channel channel_{this};
-    Step read_step_{this, &read_step};
-    Step write_step_{this, &write_step};
-    Step lost_step_{this, &lost_step};
+    Step step_{this};
 
-    std::array<Held, 4> held_{};
+    std::array<Held, 2> held_{};
     unsigned held_count_ = 0;
     std::string backlog_;  // received but not delivered (paused, or more than held_ holds)
 
@@ -158,8 +157,6 @@ class StreamTransport final : public Transport, LoopResource {
     std::string out_;
     std::size_t out_pos_ = 0;
     std::string more_;
-    mutable std::any peername_;
-    mutable std::any sockname_;
 };
 
 }  // namespace aio::detail

@@ -11,6 +11,7 @@
 #include "aio/sleep.hpp"
 #include "servers.hpp"
 #include "stream_transport.hpp"
+#include "string_pool.hpp"
 
 namespace aio {
 
@@ -59,7 +60,7 @@ struct StreamCore final : Protocol {
             out.assign(rbuf, rpos, n);
             rpos += n;
             if (rpos == rbuf.size()) {
-                std::string().swap(rbuf);
+                StringPool::here().give(std::move(rbuf));
                 rpos = 0;
             } else if (rpos > rbuf.size() / 2) {  // compact, keeping the copy amortized
                 rbuf.erase(0, rpos);
@@ -72,7 +73,7 @@ struct StreamCore final : Protocol {
     void drop(std::size_t n) {
         rpos += n;
         if (rpos >= rbuf.size()) {
-            std::string().swap(rbuf);
+            StringPool::here().give(std::move(rbuf));
             rpos = 0;
         }
         maybe_resume_transport();
@@ -104,7 +105,8 @@ struct StreamCore final : Protocol {
 
     void append(std::string_view data) {
         if (rbuf.empty()) {
-            rbuf.assign(data);  // right-sized: nothing held beyond what is unread
+            if (rbuf.capacity() < data.size()) rbuf = StringPool::here().take();
+            rbuf.assign(data);
         } else {
             rbuf.append(data);
         }
@@ -362,6 +364,10 @@ void StreamWriter::write(std::string_view data) {
     if (core_->transport) core_->transport->write(data);
 }
 
+void StreamWriter::write(std::string&& data) {
+    if (core_->transport) core_->transport->write(std::move(data));
+}
+
 bool StreamWriter::must_wait() const noexcept {
     const StreamCore& c = *core_;
     return c.writing_paused || c.error || c.lost || !c.transport || c.transport->is_closing();
@@ -454,7 +460,8 @@ namespace {
 
 // Runs one connection's handler; whatever way it ends, the connection is closed and the server
 // told, so that wait_closed() can finish.
-Task<> run_handler(std::shared_ptr<Server::State> st, StreamHandler handler,
+// (The handler is the server's own, alive as long as st: not copied per connection.)
+Task<> run_handler(std::shared_ptr<Server::State> st, const StreamHandler* handler,
                    std::shared_ptr<StreamCore> core) {
     struct Finished {
         std::shared_ptr<Server::State> st;
@@ -466,7 +473,7 @@ Task<> run_handler(std::shared_ptr<Server::State> st, StreamHandler handler,
         }
     } finished{st, core};
     try {
-        co_await handler(StreamReader(core), StreamWriter(core));
+        co_await (*handler)(StreamReader(core), StreamWriter(core));
     } catch (const CancelledError&) {
         throw;
     } catch (...) {
@@ -480,7 +487,7 @@ std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler)
         auto core = detail::stream_over(std::move(conn), st.limit, st.shared_from_this());
         st.clients.insert(core->transport.get());
         ++st.handlers;
-        create_task(run_handler(st.shared_from_this(), handler, std::move(core)));
+        create_task(run_handler(st.shared_from_this(), &handler, std::move(core)));
     };
 }
 

@@ -126,6 +126,8 @@ class StreamWriter {
     // Writes through the transport, which sends what the kernel takes and buffers the rest
     // (never blocks). Ignored once closing; RuntimeError after write_eof(), as asyncio.
     void write(std::string_view data);
+    void write(std::string&& data);  // (may be taken instead of copied)
+    void write(const char* data) { write(std::string_view(data)); }
     template <class Range>
     void writelines(const Range& lines) {
         for (const auto& line : lines)

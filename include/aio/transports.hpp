@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -51,6 +52,9 @@ class Transport {
     // Never blocks: sends what the kernel takes and queues the rest. Ignored once the transport
     // is closing or lost (asyncio logs it); RuntimeError after write_eof().
     virtual void write(std::string_view data) = 0;
+    // The same; a transport that must keep the bytes may take the string instead of copying.
+    virtual void write(std::string&& data) { write(std::string_view(data)); }
+    void write(const char* data) { write(std::string_view(data)); }
     template <class Range>
     void writelines(const Range& pieces) {
         for (const auto& piece : pieces)

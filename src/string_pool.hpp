@@ -1,0 +1,47 @@
+// Strings whose memory is reused: a connection's write buffer, a stream's read buffer and the
+// std::string a read returns hand their memory around (the echo path: received into a pooled
+// string, moved out by read(), moved into the transport by write(std::move), recycled when
+// sent), so steady traffic allocates nothing, and an idle connection still holds no buffer.
+// One pool per thread (a loop runs on one thread), bounded in count and in each string's size.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace aio::detail {
+
+class StringPool {
+  public:
+    static StringPool& here() noexcept {
+        static thread_local StringPool pool;
+        return pool;
+    }
+    // An empty string, with room if the pool had one.
+    std::string take() noexcept {
+        if (free_.empty()) return std::string();
+        std::string s = std::move(free_.back());
+        free_.pop_back();
+        return s;
+    }
+    // Keeps s's memory for a later take() (or frees it: too small, too large, pool full).
+    void give(std::string&& s) noexcept {
+        if (s.capacity() < kSmallest || s.capacity() > kLargest || free_.size() >= kCount) {
+            std::string().swap(s);
+            return;
+        }
+        s.clear();
+        try {
+            free_.push_back(std::move(s));
+        } catch (...) {
+        }
+    }
+
+  private:
+    StringPool() { free_.reserve(kCount); }
+    static constexpr std::size_t kSmallest = 256;
+    static constexpr std::size_t kLargest = 64 * 1024;
+    static constexpr std::size_t kCount = 256;
+    std::vector<std::string> free_;
+};
+
+}  // namespace aio::detail
