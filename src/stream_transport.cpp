@@ -142,7 +142,7 @@ void StreamTransport::schedule(Due step) noexcept {
 // data may already be waiting with no edge to come (after a pause on epoll): read first.
 void StreamTransport::start_reading(bool try_first) noexcept {
     if (read_watched_ || receiving_ || (step_.due & kRead)) return;
-    if (held_count_ > 0 || !backlog_.empty() || eof_seen_ || read_error_ ||
+    if (held_count_ > 0 || !more_held_.empty() || !backlog_.empty() || eof_seen_ || read_error_ ||
         (try_first && !own_reads_)) {
         schedule(kRead);
         return;
@@ -276,9 +276,18 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
     if (result > 0) {
         if (t->lost_) {
             backend.release_buffer(buffer);
-        } else if (t->held_count_ < t->held_.size() && t->backlog_.empty()) {
-            t->held_[t->held_count_++] = {data, static_cast<unsigned>(result), buffer};
-        } else {
+        } else if (t->reading_ && t->backlog_.empty()) {
+            const Held h{data, static_cast<unsigned>(result), buffer};
+            try {
+                if (t->held_count_ < t->held_.size() && t->more_held_.empty())
+                    t->held_[t->held_count_++] = h;
+                else
+                    t->more_held_.push_back(h);  // a burst: held until the step, not copied
+            } catch (...) {
+                t->read_error_ = -ENOMEM;
+                backend.release_buffer(buffer);
+            }
+        } else {  // paused: copied aside, so that a paused connection holds no ring buffer
             try {
                 t->backlog_.append(data, static_cast<std::size_t>(result));
             } catch (...) {
@@ -301,22 +310,21 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
 
 void StreamTransport::deliver_received() {
     Backend& backend = loop_->backend();
-    unsigned i = 0;
-    // Stops when the protocol pauses reading or the transport closes; what is left is kept.
-    for (; i < held_count_ && reading_ && !closing_; ++i) {
-        const Held h = held_[i];
-        const bool ok = deliver(h.data, h.len);
+    // In order; once the protocol pauses reading (or closes), the rest is copied aside and
+    // every buffer goes back to the ring.
+    auto hand_over = [&](const Held& h) {
+        if (reading_ && !closing_)
+            deliver(h.data, h.len);
+        else if (!closing_)
+            backlog_.append(h.data, h.len);
         backend.release_buffer(h.buffer);
-        if (!ok) {
-            ++i;
-            break;
-        }
-    }
-    for (unsigned j = i; j < held_count_; ++j) {  // not delivered: copied, the buffers go back
-        if (!closing_) backlog_.append(held_[j].data, held_[j].len);
-        backend.release_buffer(held_[j].buffer);
-    }
+    };
+    for (unsigned i = 0; i < held_count_; ++i)
+        hand_over(held_[i]);
     held_count_ = 0;
+    for (const Held& h : more_held_)
+        hand_over(h);
+    std::vector<Held>().swap(more_held_);
     if (closing_) return;
     if (reading_ && !backlog_.empty()) {
         std::string pending;
@@ -567,13 +575,20 @@ void StreamTransport::lost_step(StreamTransport& t) {
 // its own left and no step of it is queued. (The caller returns straight after.)
 void StreamTransport::release_if_done() noexcept {
     if (!lost_done_ || receiving_ || send_started_ || step_.queued || !self_) return;
+    release_held();
+    loop_->remove_resource(this);
+    loop_ = nullptr;
+    auto last = std::move(self_);  // may destroy *this
+}
+
+void StreamTransport::release_held() noexcept {
     Backend& backend = loop_->backend();
     for (unsigned i = 0; i < held_count_; ++i)
         backend.release_buffer(held_[i].buffer);
     held_count_ = 0;
-    loop_->remove_resource(this);
-    loop_ = nullptr;
-    auto last = std::move(self_);  // may destroy *this
+    for (const Held& h : more_held_)
+        backend.release_buffer(h.buffer);
+    std::vector<Held>().swap(more_held_);
 }
 
 void StreamTransport::loop_closing() noexcept {
@@ -587,10 +602,7 @@ void StreamTransport::loop_closing() noexcept {
 }
 
 void StreamTransport::loop_closed() noexcept {
-    Backend& backend = loop_->backend();
-    for (unsigned i = 0; i < held_count_; ++i)
-        backend.release_buffer(held_[i].buffer);
-    held_count_ = 0;
+    release_held();
     receiving_ = send_started_ = send_in_flight_ = false;
     protocol_.reset();
     watcher_.reset();

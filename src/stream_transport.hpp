@@ -8,6 +8,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aio/detail/fd_waiter.hpp"
 #include "aio/detail/loop_resource.hpp"
@@ -109,6 +110,7 @@ class StreamTransport final : public Transport, LoopResource {
     void force_close(std::exception_ptr exc);
     static void lost_step(StreamTransport& t);
     void release_if_done() noexcept;
+    void release_held() noexcept;
     void loop_closing() noexcept override;
     void loop_closed() noexcept override;
 
@@ -149,9 +151,10 @@ class StreamTransport final : public Transport, LoopResource {
     Channel channel_{this};
     Step step_{this};
 
-    std::array<Held, 2> held_{};
+    std::array<Held, 4> held_{};
     unsigned held_count_ = 0;
-    std::string backlog_;  // received but not delivered (paused, or more than held_ holds)
+    std::vector<Held> more_held_;  // a burst beyond held_ (let go once delivered)
+    std::string backlog_;          // received while paused, copied out of the ring
 
     // Writing: out_[out_pos_..] is being sent; more_ was written while the kernel had out_.
     std::string out_;

@@ -56,6 +56,14 @@ struct StreamCore final : Protocol {
         std::string out;
         if (rpos == 0 && n == rbuf.size()) {
             out.swap(rbuf);  // all of it: no copy
+        } else if (rpos == 0 && n >= rbuf.size() - n) {
+            // Most of it from the front: the remainder moves to a new buffer, the front goes out
+            // as it is (one copy of the smaller part).
+            std::string rest = StringPool::here().take();
+            rest.assign(rbuf, n, std::string::npos);
+            rbuf.resize(n);
+            out.swap(rbuf);
+            rbuf.swap(rest);
         } else {
             out.assign(rbuf, rpos, n);
             rpos += n;
@@ -108,6 +116,9 @@ struct StreamCore final : Protocol {
             if (rbuf.capacity() < data.size()) rbuf = StringPool::here().take();
             rbuf.assign(data);
         } else {
+            // A bulk transfer: grow once to what a paused transport lets in, not by doubling.
+            if (rbuf.capacity() < rbuf.size() + data.size())
+                rbuf.reserve(std::max(rbuf.size() + data.size(), 2 * limit + data.size()));
             rbuf.append(data);
         }
         data_waiter.wake();
