@@ -297,7 +297,9 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
         }
     } else if (result == 0) {
         t->eof_seen_ = true;
-    } else if (result != -ECANCELED && result != -ENOBUFS) {
+    } else if (result == -ENOBUFS) {
+        t->starved_ = true;
+    } else if (result != -ECANCELED) {
         t->read_error_ = result;
     }
     if (t->lost_) {
@@ -334,7 +336,28 @@ void StreamTransport::deliver_received() {
     if (!reading_ || closing_) return;
     if (read_error_) return fatal_errno(std::exchange(read_error_, 0), "Fatal read error");
     if (eof_seen_) return on_eof();
-    if (!receiving_) start_reading(false);  // re-armed after ENOBUFS or a pause
+    if (receiving_) return;
+    if (std::exchange(starved_, false)) {
+        read_starved();
+        if (!reading_ || closing_ || receiving_) return;
+    }
+    start_reading(false);  // re-armed after ENOBUFS or a pause
+}
+
+// The ring ran dry (ENOBUFS: more connections had data at once than it has buffers) and this
+// connection's bytes wait in the socket: a plain read takes them now rather than wait for the
+// next round of buffers, so a burst across thousands of connections costs a read each, not an
+// iteration each.
+void StreamTransport::read_starved() {
+    while (reading_ && !closing_) {
+        char* buf = scratch();
+        const long n = sys::receive(sock_.fileno(), true, buf, kReadSize);
+        if (n == -EAGAIN) return;
+        if (n < 0) return fatal_errno(n, "Fatal read error on transport");
+        if (n == 0) return on_eof();
+        if (!deliver(buf, static_cast<std::size_t>(n))) return;
+        if (static_cast<std::size_t>(n) < kReadSize) return;  // drained
+    }
 }
 
 // ---- writing ----
