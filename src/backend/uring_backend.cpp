@@ -38,6 +38,11 @@ constexpr std::uint64_t kTagSend = 5;     // a StreamChannel's address | 5: its 
 constexpr unsigned kBufferCount = 256;
 constexpr unsigned kBufferSize = 16 * 1024;
 constexpr int kBufferGroup = 0;
+// Incremental consumption (Linux 6.12; liburing 2.3's headers predate it): the kernel fills a
+// buffer message after message, so 10,000 connections with a small message each share a few
+// buffers instead of needing one each (ENOBUFS otherwise). Without it, a buffer per message.
+constexpr std::uint16_t kBufRingIncremental = 2;  // IOU_PBUF_RING_INC
+constexpr unsigned kCqeBufferMore = 1U << 4;      // IORING_CQE_F_BUF_MORE
 
 class UringBackend final : public Backend {
   public:
@@ -241,7 +246,15 @@ class UringBackend final : public Backend {
         io_uring_sqe_set_data64(sqe, kTagIgnore);
     }
 
+    // A buffer goes back to the ring once the kernel is done filling it and every piece of it
+    // handed to a transport has been released.
     void release_buffer(unsigned buffer) noexcept override {
+        BufferUse& use = uses_[buffer];
+        if (--use.pieces > 0 || !use.filled) return;
+        recycle(buffer);
+    }
+    void recycle(unsigned buffer) noexcept {
+        uses_[buffer] = BufferUse{};
         io_uring_buf_ring_add(buf_ring_, buffer_at(buffer), kBufferSize,
                               static_cast<unsigned short>(buffer),
                               io_uring_buf_ring_mask(kBufferCount), 0);
@@ -323,8 +336,14 @@ class UringBackend final : public Backend {
         reg.ring_addr = reinterpret_cast<std::uint64_t>(ring);
         reg.ring_entries = kBufferCount;
         reg.bgid = kBufferGroup;
-        if (ring == MAP_FAILED || bufs == MAP_FAILED ||
-            io_uring_register_buf_ring(&ring_, &reg, 0) < 0) {
+        reg.pad = kBufRingIncremental;  // (the field is "flags" in newer headers)
+        bool ok = ring != MAP_FAILED && bufs != MAP_FAILED;
+        if (ok && io_uring_register_buf_ring(&ring_, &reg, 0) < 0) {
+            reg.pad = 0;  // a kernel before 6.12: one message per buffer
+            ok = io_uring_register_buf_ring(&ring_, &reg, 0) == 0;
+        }
+        incremental_ = reg.pad != 0;
+        if (!ok) {
             if (ring != MAP_FAILED) ::munmap(ring, ring_bytes());
             if (bufs != MAP_FAILED) ::munmap(bufs, std::size_t{kBufferCount} * kBufferSize);
             buffers_failed_ = true;
@@ -332,6 +351,7 @@ class UringBackend final : public Backend {
         }
         buf_ring_ = static_cast<io_uring_buf_ring*>(ring);
         buffers_ = static_cast<char*>(bufs);
+        uses_.assign(kBufferCount, BufferUse{});
         io_uring_buf_ring_init(buf_ring_);
         for (unsigned i = 0; i < kBufferCount; ++i)
             io_uring_buf_ring_add(buf_ring_, buffer_at(i), kBufferSize,
@@ -449,9 +469,19 @@ class UringBackend final : public Backend {
                     --pending_;
                     --channel_ops_;
                 }
-                if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
+                if (flags & IORING_CQE_F_BUFFER) {
                     const unsigned buffer = flags >> IORING_CQE_BUFFER_SHIFT;
-                    ch->on_received(ch, res, buffer_at(buffer), buffer, more);
+                    BufferUse& use = uses_[buffer];
+                    const char* at = buffer_at(buffer) + use.offset;
+                    if (incremental_) use.offset += res > 0 ? static_cast<unsigned>(res) : 0;
+                    use.filled = !incremental_ || !(flags & kCqeBufferMore);
+                    if (res > 0) {
+                        ++use.pieces;
+                        ch->on_received(ch, res, at, buffer, more);
+                    } else {
+                        if (use.filled && use.pieces == 0) recycle(buffer);
+                        ch->on_received(ch, res, nullptr, 0, more);
+                    }
                 } else {
                     ch->on_received(ch, res, nullptr, 0, more);
                 }
@@ -472,6 +502,15 @@ class UringBackend final : public Backend {
     io_uring ring_{};
     bool ring_ready_ = false;
     io_uring_buf_ring* buf_ring_ = nullptr;
+    // Per provided buffer: where the kernel's next message in it starts (incremental mode),
+    // whether it is done with it, and how many pieces transports still hold.
+    struct BufferUse {
+        unsigned offset = 0;
+        unsigned pieces = 0;
+        bool filled = false;
+    };
+    std::vector<BufferUse> uses_;
+    bool incremental_ = false;
     char* buffers_ = nullptr;
     bool buffers_failed_ = false;
     StreamChannel* sends_head_ = nullptr;
