@@ -13,7 +13,7 @@
 
 namespace aio {
 
-struct Server::State : detail::ConnectionWatcher, std::enable_shared_from_this<State> {
+struct Server::State final : detail::ConnectionWatcher, std::enable_shared_from_this<State> {
     // Makes the accepted connection's transport (and, for streams, its handler's task).
     std::function<void(State&, Socket)> serve;
     std::vector<Socket> listeners;
