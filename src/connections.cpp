@@ -3,9 +3,11 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
 #include "aio/dns.hpp"
+#include "datagram_transport.hpp"
 #include "servers.hpp"
 #include "stream_transport.hpp"
 
@@ -65,7 +67,98 @@ std::function<void(Server::State&, Socket)> serve_protocol(ProtocolFactory facto
     };
 }
 
+DatagramConnection make_datagram_connection(Socket sock, const ProtocolFactory& factory,
+                                            std::optional<SocketAddress> remote) {
+    auto protocol = factory();
+    auto transport =
+        detail::DatagramSocketTransport::create(std::move(sock), protocol, std::move(remote));
+    return {std::move(transport), std::move(protocol)};
+}
+
+std::optional<SocketAddress> unix_path(const std::optional<HostPort>& addr) {
+    if (!addr) return std::nullopt;
+    if (addr->port != 0) throw std::invalid_argument("an AF_UNIX address is a path, not a port");
+    return SocketAddress::from_path(addr->host);
+}
+
+// Each family's first local and first remote address, in the order the families came.
+struct AddressPair {
+    int family;
+    std::optional<SocketAddress> local, remote;
+};
+
+Task<std::vector<AddressPair>> resolve_pairs(const DatagramOptions& o) {
+    std::vector<AddressPair> pairs;
+    auto pair_of = [&](int family) -> AddressPair& {
+        for (auto& p : pairs)
+            if (p.family == family) return p;
+        return pairs.emplace_back(AddressPair{family, {}, {}});
+    };
+    const AddressHints hints{
+        .family = o.family, .type = SOCK_DGRAM, .protocol = o.proto, .flags = o.flags};
+    if (o.local_addr)
+        for (auto& info : co_await getaddrinfo(o.local_addr->host, o.local_addr->port, hints))
+            if (auto& p = pair_of(info.family); !p.local) p.local = info.address;
+    if (o.remote_addr)
+        for (auto& info : co_await getaddrinfo(o.remote_addr->host, o.remote_addr->port, hints))
+            if (auto& p = pair_of(info.family); !p.remote) p.remote = info.address;
+    // A family with only one of the two asked-for addresses cannot be used.
+    std::erase_if(pairs, [&](const AddressPair& p) {
+        return (o.local_addr && !p.local) || (o.remote_addr && !p.remote);
+    });
+    if (pairs.empty()) throw std::invalid_argument("can not get address information");
+    co_return pairs;
+}
+
+Socket datagram_socket(int family, const DatagramOptions& o) {
+    auto sock = Socket::create(family, SOCK_DGRAM, family == AF_UNIX ? 0 : o.proto);
+    if (o.reuse_port) sock.set_option(SOL_SOCKET, SO_REUSEPORT, 1);
+    if (o.allow_broadcast) sock.set_option(SOL_SOCKET, SO_BROADCAST, 1);
+    return sock;
+}
+
 }  // namespace
+
+Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, DatagramOptions o) {
+    if (o.family == AF_UNIX) {
+        const auto local = unix_path(o.local_addr);
+        const auto remote = unix_path(o.remote_addr);
+        auto sock = datagram_socket(AF_UNIX, o);
+        if (local) {
+            detail::remove_stale_socket(o.local_addr->host);
+            sock.bind(*local);
+        }
+        if (remote) co_await sock_connect(sock, *remote);
+        co_return make_datagram_connection(std::move(sock), factory, remote);
+    }
+    if (!o.local_addr && !o.remote_addr) {
+        if (o.family == AF_UNSPEC) throw std::invalid_argument("unexpected address family");
+        co_return make_datagram_connection(datagram_socket(o.family, o), factory, std::nullopt);
+    }
+    std::exception_ptr last_error;
+    for (const AddressPair& pair : co_await resolve_pairs(o)) {
+        try {
+            auto sock = datagram_socket(pair.family, o);
+            if (pair.local) sock.bind(*pair.local);
+            if (pair.remote) co_await sock_connect(sock, *pair.remote);
+            co_return make_datagram_connection(std::move(sock), factory, pair.remote);
+        } catch (const std::system_error&) {
+            last_error = std::current_exception();
+        }
+    }
+    std::rethrow_exception(last_error);
+}
+
+Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, Socket sock) {
+    if (!sock || sock.get_option(SOL_SOCKET, SO_TYPE) != SOCK_DGRAM)
+        throw std::invalid_argument("A datagram socket was expected");
+    std::optional<SocketAddress> remote;
+    try {
+        remote = sock.getpeername();
+    } catch (const std::system_error&) {  // ENOTCONN: not connected
+    }
+    co_return make_datagram_connection(std::move(sock), factory, std::move(remote));
+}
 
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port) {
     std::vector<SocketAddress> addresses;

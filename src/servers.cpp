@@ -73,11 +73,15 @@ Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, Serve
     co_return listeners;
 }
 
+void remove_stale_socket(const std::string& path) {
+    struct stat st {};
+    if (!path.empty() && path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        ::unlink(path.c_str());
+}
+
 std::vector<Socket> listen_unix(const std::string& path, ServerOptions options) {
     const auto address = SocketAddress::from_path(path);
-    struct stat st {};
-    if (path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-        ::unlink(path.c_str());  // a stale socket from an earlier run
+    remove_stale_socket(path);
     auto sock = Socket::create(AF_UNIX);
     sock.bind(address);
     sock.listen(options.backlog);

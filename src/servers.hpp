@@ -37,6 +37,8 @@ struct Server::State final : detail::ConnectionWatcher, std::enable_shared_from_
 namespace detail {
 // Listens on every address host resolves to ("": every interface), or on a Unix path.
 Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, ServerOptions options);
+// A socket file left at path by an earlier run is removed (asyncio does so before binding).
+void remove_stale_socket(const std::string& path);
 std::vector<Socket> listen_unix(const std::string& path, ServerOptions options);
 // Starts the accept loops.
 Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<Socket> listeners,

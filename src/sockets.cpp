@@ -124,6 +124,13 @@ void Socket::set_option(int level, int name, int value) {
     if (::setsockopt(fd_, level, name, &value, sizeof value) < 0) throw_errno(errno, "setsockopt");
 }
 
+int Socket::get_option(int level, int name) const {
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (::getsockopt(fd_, level, name, &value, &len) < 0) throw_errno(errno, "getsockopt");
+    return value;
+}
+
 void Socket::shutdown(int how) {
     if (::shutdown(fd_, how) < 0) throw_errno(errno, "shutdown");
 }

@@ -9,11 +9,12 @@
 #include "aio/loop.hpp"
 #include "backend/sys.hpp"
 #include "string_pool.hpp"
+#include "transport_errors.hpp"
 
 namespace aio {
 
-void Transport::set_write_buffer_limits(std::optional<std::size_t> high,
-                                        std::optional<std::size_t> low) {
+void BaseTransport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                            std::optional<std::size_t> low) {
     const std::size_t h = high ? *high : low ? 4 * *low : kDefaultHighWater;
     const std::size_t l = low ? *low : h / 4;
     if (h < l) throw std::invalid_argument("high must be >= low");
@@ -31,23 +32,6 @@ constexpr std::size_t kReadSize = 64 * 1024;
 char* scratch() {
     static thread_local std::unique_ptr<char[]> buffer(new char[kReadSize]);
     return buffer.get();
-}
-
-// asyncio reports a transport's fatal error to the exception handler unless it is an OSError
-// (a reset or a broken pipe is the connection's business, told by connection_lost).
-bool worth_reporting(const std::exception_ptr& exc) {
-    try {
-        std::rethrow_exception(exc);
-    } catch (const std::system_error&) {
-        return false;
-    } catch (...) {
-        return true;
-    }
-}
-
-std::exception_ptr errno_error(long err, const char* what) {
-    return std::make_exception_ptr(
-        std::system_error(static_cast<int>(-err), std::generic_category(), what));
 }
 
 }  // namespace

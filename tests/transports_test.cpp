@@ -10,8 +10,12 @@
 #include <system_error>
 
 #include "aio/testing.hpp"
+#include "helpers.hpp"
 
 using namespace std::chrono_literals;
+using aio_test::error_code;
+using aio_test::eventually;
+using aio_test::factory_of;
 
 namespace {
 
@@ -48,30 +52,6 @@ struct Echo : aio::Protocol {
     void connection_made(aio::Transport& t) override { transport = &t; }
     void data_received(std::string_view d) override { transport->write(d); }
 };
-
-// Sleeps (virtual time) until pred() holds, at most `limit` steps of 1 ms.
-aio::Task<bool> eventually(std::function<bool()> pred, int limit = 5000) {
-    for (int i = 0; i < limit; ++i) {
-        if (pred()) co_return true;
-        co_await aio::sleep(1ms);
-    }
-    co_return pred();
-}
-
-template <class P>
-aio::ProtocolFactory factory_of(std::shared_ptr<P> p) {
-    return [p] { return p; };
-}
-
-int error_code(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::system_error& se) {
-        return se.code().value();
-    } catch (...) {
-        return -1;
-    }
-}
 
 }  // namespace
 

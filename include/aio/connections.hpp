@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "aio/protocols.hpp"
@@ -20,14 +21,37 @@ namespace aio {
 
 using ProtocolFactory = std::function<std::shared_ptr<BaseProtocol>()>;
 
-struct Connection {
-    std::shared_ptr<Transport> transport;
+// What asyncio's calls return as (transport, protocol).
+template <class TransportType>
+struct ConnectionOf {
+    std::shared_ptr<TransportType> transport;
     std::shared_ptr<BaseProtocol> protocol;
     // The protocol as the type the factory made (null if it is not one).
     template <class P>
     std::shared_ptr<P> protocol_as() const {
         return std::dynamic_pointer_cast<P>(protocol);
     }
+};
+using Connection = ConnectionOf<Transport>;
+using DatagramConnection = ConnectionOf<DatagramTransport>;
+
+// asyncio's (host, port) address tuple; for AF_UNIX, host is the socket's path.
+struct HostPort {
+    std::string host{};
+    std::uint16_t port = 0;
+};
+
+// loop.create_datagram_endpoint's keyword arguments. (GCC 12 destroys a braced aggregate
+// temporary with non-trivial members twice when it is an argument inside a coroutine's co_await
+// expression: with that compiler, name the options first, `aio::DatagramOptions o{...};`.)
+struct DatagramOptions {
+    std::optional<HostPort> local_addr{};   // bind here ("": every interface; port 0: any)
+    std::optional<HostPort> remote_addr{};  // connect here: sendto() without an address
+    int family = AF_UNSPEC;                 // AF_UNIX: local_addr / remote_addr are paths
+    int proto = 0;
+    int flags = 0;  // getaddrinfo's
+    bool reuse_port = false;
+    bool allow_broadcast = false;
 };
 
 // loop.create_connection(factory, host, port): resolves host (without blocking the loop) and
@@ -42,6 +66,15 @@ Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock);
 // closes it when it closes.
 Task<Connection> connect_read_pipe(ProtocolFactory factory, int fd);
 Task<Connection> connect_write_pipe(ProtocolFactory factory, int fd);
+
+// loop.create_datagram_endpoint(factory, local_addr=..., remote_addr=..., ...): a UDP (or Unix
+// datagram) socket for a DatagramProtocol. Each local/remote address pair the names resolve to
+// (same family) is tried in turn; the last error if none works; std::invalid_argument with
+// neither address nor family. For AF_UNIX a stale socket file at local_addr is replaced.
+Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, DatagramOptions options);
+// create_datagram_endpoint(sock=...): a datagram socket made some other way (std::invalid_argument
+// for any other kind); connected if it has a peer.
+Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, Socket sock);
 
 // loop.create_server(factory, host, port): listens on every address host resolves to ("": all
 // interfaces; port 0: any free port); each accepted connection gets a protocol from factory.

@@ -11,6 +11,8 @@
 
 namespace aio {
 
+class DatagramTransport;
+class SocketAddress;
 class Transport;
 
 // asyncio.BaseProtocol. Callbacks run on the loop, one at a time, in the order of the events.
@@ -44,6 +46,22 @@ class BufferedProtocol : public BaseProtocol {
     virtual std::span<char> get_buffer(std::size_t size_hint) = 0;
     // nbytes of that memory now hold data.
     virtual void buffer_updated(std::size_t nbytes) = 0;
+};
+
+// asyncio.DatagramProtocol. Its transport is a DatagramTransport, given to this connection_made
+// (BaseProtocol's, for byte-stream transports, is not called).
+class DatagramProtocol : public BaseProtocol {
+  public:
+    virtual void connection_made(DatagramTransport& transport) { (void)transport; }
+    using BaseProtocol::connection_made;
+    // One whole datagram and who sent it, valid during the call.
+    virtual void datagram_received(std::string_view data, const SocketAddress& addr) {
+        (void)data;
+        (void)addr;
+    }
+    // A send or receive failed (a std::system_error: ECONNREFUSED from an ICMP port-unreachable
+    // on a connected socket, EMSGSIZE, ...); the transport stays open.
+    virtual void error_received(std::exception_ptr exc) { (void)exc; }
 };
 
 }  // namespace aio

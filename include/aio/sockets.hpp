@@ -74,6 +74,7 @@ class Socket {
     void bind(const SocketAddress& address);
     void listen(int backlog = 100);
     void set_option(int level, int name, int value);
+    int get_option(int level, int name) const;  // an int-valued option
     void shutdown(int how);
     SocketAddress getsockname() const;
     SocketAddress getpeername() const;

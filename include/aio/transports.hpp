@@ -15,16 +15,15 @@
 namespace aio {
 
 class BaseProtocol;
+class SocketAddress;
 
 inline constexpr std::size_t kDefaultHighWater = 64 * 1024;  // asyncio's write buffer limits
 
-// asyncio.Transport (BaseTransport, ReadTransport and WriteTransport in one interface; a pipe's
-// transport refuses the direction it does not have with RuntimeError).
-class Transport {
+// asyncio.BaseTransport, with the write-buffer limits every transport that writes has.
+class BaseTransport {
   public:
-    virtual ~Transport() = default;
+    virtual ~BaseTransport() = default;
 
-    // ---- BaseTransport ----
     // Closes once the write buffer is flushed; the protocol's connection_lost(nullptr) follows
     // on a later loop iteration. Reading stops at once. Idempotent.
     virtual void close() = 0;
@@ -41,6 +40,30 @@ class Transport {
         return std::nullopt;
     }
 
+    // Closes at once: the write buffer is dropped, connection_lost(nullptr) follows.
+    virtual void abort() = 0;
+    virtual std::size_t get_write_buffer_size() const noexcept = 0;
+    // asyncio's rules: high defaults to 64 KiB (4 x low when only low is given), low to high / 4;
+    // std::invalid_argument unless high >= low. The protocol's pause_writing() is called when the
+    // buffer goes over high, resume_writing() when it comes back to low.
+    void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
+                                 std::optional<std::size_t> low = std::nullopt);
+    // (low, high), as asyncio returns them.
+    std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept {
+        return {low_water_, high_water_};
+    }
+
+  protected:
+    // After set_write_buffer_limits: the transport pauses or resumes its protocol as needed.
+    virtual void write_limits_changed() {}
+    std::size_t high_water_ = kDefaultHighWater;
+    std::size_t low_water_ = kDefaultHighWater / 4;
+};
+
+// asyncio.Transport (ReadTransport and WriteTransport in one interface; a pipe's transport
+// refuses the direction it does not have with RuntimeError).
+class Transport : public BaseTransport {
+  public:
     // ---- ReadTransport ----
     virtual bool is_reading() const noexcept = 0;
     // No data_received until resume_reading(); the kernel's buffer then fills and the peer's
@@ -63,24 +86,23 @@ class Transport {
     // Shuts the sending side down once the buffer is flushed (the peer sees EOF).
     virtual void write_eof() = 0;
     virtual bool can_write_eof() const noexcept = 0;
-    // Closes at once: the write buffer is dropped, connection_lost(nullptr) follows.
-    virtual void abort() = 0;
-    virtual std::size_t get_write_buffer_size() const noexcept = 0;
-    // asyncio's rules: high defaults to 64 KiB (4 x low when only low is given), low to high / 4;
-    // std::invalid_argument unless high >= low. The protocol's pause_writing() is called when the
-    // buffer goes over high, resume_writing() when it comes back to low.
-    void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
-                                 std::optional<std::size_t> low = std::nullopt);
-    // (low, high), as asyncio returns them.
-    std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept {
-        return {low_water_, high_water_};
-    }
+};
+
+// asyncio.DatagramTransport: whole datagrams, each sent at once or queued whole (the queue
+// counts toward the write-buffer limits, 8 bytes of header each, as asyncio counts them).
+// get_extra_info: "socket", "sockname", and "peername" when connected to a remote address.
+class DatagramTransport : public BaseTransport {
+  public:
+    // To the connected remote address (std::invalid_argument if there is none, as the kernel's
+    // EDESTADDRREQ would say).
+    void sendto(std::string_view data) { send_datagram(data, nullptr); }
+    // To `to`; std::invalid_argument on a connected transport unless `to` is its remote address.
+    // A send the kernel refuses (unreachable, too long) goes to the protocol's error_received;
+    // ignored once the transport is closing.
+    void sendto(std::string_view data, const SocketAddress& to) { send_datagram(data, &to); }
 
   protected:
-    // After set_write_buffer_limits: the transport pauses or resumes its protocol as needed.
-    virtual void write_limits_changed() {}
-    std::size_t high_water_ = kDefaultHighWater;
-    std::size_t low_water_ = kDefaultHighWater / 4;
+    virtual void send_datagram(std::string_view data, const SocketAddress* to) = 0;
 };
 
 }  // namespace aio

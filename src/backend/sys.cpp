@@ -32,6 +32,24 @@ long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
     return result(r);
 }
 
+long receive_from(int fd, void* buf, std::size_t len, sockaddr* from,
+                  socklen_t* from_len) noexcept {
+    long r;
+    do
+        r = ::recvfrom(fd, buf, len, 0, from, from_len);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long send_to(int fd, const void* buf, std::size_t len, const sockaddr* to,
+             socklen_t to_len) noexcept {
+    long r;
+    do
+        r = ::sendto(fd, buf, len, MSG_NOSIGNAL, to, to ? to_len : 0);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
 void ignore_sigpipe() noexcept {
     static std::once_flag once;
     std::call_once(once, [] {

@@ -2,12 +2,18 @@
 // read/write on pipes, shutdown), kept here beside the backends: each returns the count or
 // -errno, retries EINTR, reports EWOULDBLOCK as -EAGAIN, and never raises SIGPIPE.
 #pragma once
+#include <sys/socket.h>
+
 #include <cstddef>
 
 namespace aio::detail::sys {
 
 long receive(int fd, bool socket, void* buf, std::size_t len) noexcept;
 long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept;
+// One datagram: recvfrom(2) (from/from_len may be null) and sendto(2) (to null: send(2)).
+long receive_from(int fd, void* buf, std::size_t len, sockaddr* from, socklen_t* from_len) noexcept;
+long send_to(int fd, const void* buf, std::size_t len, const sockaddr* to,
+             socklen_t to_len) noexcept;
 // shutdown(fd, SHUT_WR): 0 or -errno.
 int shutdown_write(int fd) noexcept;
 // Writing to a pipe whose reader has gone must be an EPIPE error, not the end of the process:
