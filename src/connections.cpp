@@ -13,30 +13,6 @@
 
 namespace aio {
 
-Task<Socket> detail::connect_any(std::vector<SocketAddress> addresses) {
-    // asyncio: every address in turn; if all fail, their common error, else a summary.
-    std::vector<std::system_error> errors;
-    for (const auto& address : addresses) {
-        try {
-            auto sock = Socket::create(address.family());
-            co_await sock_connect(sock, address);
-            co_return sock;
-        } catch (const std::system_error& e) {
-            errors.push_back(e);
-        }
-    }
-    if (errors.empty()) throw std::system_error(EADDRNOTAVAIL, std::generic_category(), "connect");
-    bool same = true;
-    std::string all = "Multiple exceptions:";
-    for (const auto& e : errors) {
-        same = same && e.code() == errors.front().code();
-        all += ' ';
-        all += e.what();
-    }
-    if (same) throw errors.front();
-    throw std::system_error(errors.back().code(), all);
-}
-
 namespace {
 
 Connection make_connection(Socket sock, const ProtocolFactory& factory) {
@@ -161,10 +137,17 @@ Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, Socke
 }
 
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port) {
-    std::vector<SocketAddress> addresses;
-    for (auto& info : co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM}))
-        addresses.push_back(info.address);
-    Socket sock = co_await detail::connect_any(std::move(addresses));
+    return create_connection(std::move(factory), std::move(host), port, ConnectOptions{});
+}
+
+Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                   ConnectOptions options) {
+    auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
+    Socket sock = co_await detail::connect_any(std::move(addresses), options);
+    co_return make_connection(std::move(sock), factory);
+}
+
+Task<Connection> create_connection(ProtocolFactory factory, Socket sock) {
     co_return make_connection(std::move(sock), factory);
 }
 

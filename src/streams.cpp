@@ -449,10 +449,14 @@ std::pair<StreamReader, StreamWriter> streams_of(std::shared_ptr<StreamCore> cor
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
                                                             std::size_t limit) {
-    std::vector<SocketAddress> addresses;
-    for (auto& info : co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM}))
-        addresses.push_back(info.address);
-    Socket sock = co_await detail::connect_any(std::move(addresses));
+    return open_connection(std::move(host), port, ConnectOptions{}, limit);
+}
+
+Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
+                                                            ConnectOptions options,
+                                                            std::size_t limit) {
+    auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
+    Socket sock = co_await detail::connect_any(std::move(addresses), options);
     co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
 }
 

@@ -10,11 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aio/protocols.hpp"
 #include "aio/servers.hpp"
 #include "aio/sockets.hpp"
 #include "aio/task.hpp"
+#include "aio/time.hpp"
 #include "aio/transports.hpp"
 
 namespace aio {
@@ -54,10 +56,33 @@ struct DatagramOptions {
     bool allow_broadcast = false;
 };
 
+// create_connection's and open_connection's keyword arguments (asyncio's names).
+struct ConnectOptions {
+    int family = AF_UNSPEC;  // getaddrinfo's hints
+    int proto = 0;
+    int flags = 0;
+    // Bind here before connecting (a numeric address; port 0: any). Addresses of another family
+    // are skipped: "no matching local address".
+    std::optional<SocketAddress> local_addr{};
+    // RFC 8305 Happy Eyeballs: the next address is tried when this long has passed without an
+    // answer (or at once when an attempt fails); the first connection wins, the others are
+    // cancelled. None: one address after another. (asyncio suggests 250 ms.)
+    std::optional<Duration> happy_eyeballs_delay{};
+    // Reorders the addresses by family: this many of the first family, then one of each in turn
+    // (0: 1 with Happy Eyeballs, else the resolver's order).
+    int interleave = 0;
+    // All attempts failed: an ExceptionGroup of every error, not one summary std::system_error.
+    bool all_errors = false;
+};
+
 // loop.create_connection(factory, host, port): resolves host (without blocking the loop) and
 // tries each address in turn; std::system_error if none answers (their common error, or
 // "Multiple exceptions: ..."), GaiError if the name does not resolve.
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port);
+Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                   ConnectOptions options);
+// create_connection(sock=...): a socket connected some other way.
+Task<Connection> create_connection(ProtocolFactory factory, Socket sock);
 // loop.create_unix_connection(factory, path).
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path);
 // loop.connect_accepted_socket(factory, sock): a socket connected some other way.
@@ -87,8 +112,16 @@ Task<Server> create_unix_server(ProtocolFactory factory, std::string path);
 Task<Server> create_unix_server(ProtocolFactory factory, std::string path, ServerOptions options);
 
 namespace detail {
-// Connects to each address in turn until one answers (asyncio's error rules).
-Task<Socket> connect_any(std::vector<SocketAddress> addresses);
+// Resolves host for a stream connection, in the order the options ask for (interleave).
+Task<std::vector<SocketAddress>> resolve_stream(std::string host, std::uint16_t port,
+                                                ConnectOptions options);
+// asyncio's _interleave_addrinfos: `first_family_count` addresses of the first family, then
+// one of each family in turn.
+std::vector<SocketAddress> interleave_addresses(std::vector<SocketAddress> addresses,
+                                                int first_family_count);
+// Connects to the addresses (in turn, or staggered with Happy Eyeballs) until one answers;
+// asyncio's error rules when none does.
+Task<Socket> connect_any(std::vector<SocketAddress> addresses, ConnectOptions options = {});
 }  // namespace detail
 
 }  // namespace aio

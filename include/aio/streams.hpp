@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "aio/connections.hpp"
 #include "aio/detail/one_waiter.hpp"
 #include "aio/servers.hpp"
 #include "aio/sockets.hpp"
@@ -189,6 +190,10 @@ inline StreamWriter::DrainAwaiter StreamWriter::drain() noexcept {
 // none does, GaiError if the name does not resolve.
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     std::string host, std::uint16_t port, std::size_t limit = kDefaultStreamLimit);
+// The same with create_connection's options (Happy Eyeballs, local_addr, family, all_errors).
+Task<std::pair<StreamReader, StreamWriter>> open_connection(
+    std::string host, std::uint16_t port, ConnectOptions options,
+    std::size_t limit = kDefaultStreamLimit);
 // open_connection(sock=...): streams over a socket connected some other way.
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     Socket sock, std::size_t limit = kDefaultStreamLimit);
