@@ -439,6 +439,20 @@ std::shared_ptr<Transport> StreamWriter::transport() const noexcept {
     return core_->transport;
 }
 
+namespace {
+AsyncGenerator<std::string> lines_of(StreamReader reader) {
+    while (true) {
+        std::string line = co_await reader.readline();
+        if (line.empty()) co_return;
+        co_yield std::move(line);
+    }
+}
+}  // namespace
+
+AsyncGenerator<std::string> StreamReader::lines() const {
+    return lines_of(*this);
+}
+
 // ---- open_connection, start_server ----
 
 namespace {

@@ -42,6 +42,26 @@ AIO_TEST(StreamReader, WaitsForData) {
     EXPECT_EQ(co_await line, "partial\n");
 }
 
+// async for line in reader: every line as it arrives, the partial last one, then the end.
+AIO_TEST(StreamReader, LinesCanBeIterated) {
+    std::vector<std::string> got;
+    {
+        aio::StreamReader r;
+        r.feed_data("one\ntwo\nthr");
+        auto feeding = aio::create_task([](aio::StreamReader r) -> aio::Task<> {
+            co_await aio::sleep(1s);
+            r.feed_data("ee\nlast");
+            r.feed_eof();
+        }(r));
+        auto lines = r.lines();
+        while (auto line = co_await lines.next())
+            got.push_back(*line);
+        co_await feeding;
+        EXPECT_FALSE(co_await lines.next());  // stays at its end
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"one\n", "two\n", "three\n", "last"}));
+}
+
 AIO_TEST(StreamReader, PartialLineAtEof) {
     aio::StreamReader r;
     r.feed_data("no newline");

@@ -20,6 +20,7 @@
 
 #include "aio/connections.hpp"
 #include "aio/detail/one_waiter.hpp"
+#include "aio/generators.hpp"
 #include "aio/servers.hpp"
 #include "aio/sockets.hpp"
 #include "aio/task.hpp"
@@ -81,6 +82,11 @@ class StreamReader {
     Task<std::string> readuntil();
     Task<std::string> readuntil(std::string separator);
     Task<std::string> readuntil(std::vector<std::string> separators);
+    // `async for line in reader`: each line (as readline() gives it) until EOF,
+    //   auto lines = reader.lines();
+    //   while (auto line = co_await lines.next()) ...
+    // The generator shares the reader's stream, so it may outlive this StreamReader object.
+    AsyncGenerator<std::string> lines() const;
     // True once EOF was seen and the buffer is empty.
     bool at_eof() const noexcept;
     // The connection's error, if it was lost with one (asyncio: reader.exception()).
