@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "aio/errors.hpp"
+#include "aio/locks.hpp"
 #include "aio/loop.hpp"
 #include "backend/sys.hpp"
 #include "string_pool.hpp"
@@ -357,6 +358,7 @@ void StreamTransport::write(std::string&& data) {
 // owned: data's string, which may be taken instead of copied.
 void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
     if (eof_written_) throw RuntimeError("Cannot call write() after write_eof()");
+    if (sendfile_active_) throw RuntimeError("unable to write; sendfile is in progress");
     if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
     if (data.empty() || closing_) return;
     if (send_in_flight_) {  // the kernel has out_: the next send takes these
@@ -471,6 +473,7 @@ void StreamTransport::send_ready() {
 // Everything written has gone: the buffers are let go (an idle connection holds none), the
 // protocol may write again, and a pending write_eof() or close() takes effect.
 void StreamTransport::drained() {
+    if (sendfile_flushed_) sendfile_flushed_->set();
     StringPool& pool = StringPool::here();
     pool.give(std::move(out_));
     pool.give(std::move(more_));
@@ -480,7 +483,7 @@ void StreamTransport::drained() {
         const int r = sys::shutdown_write(sock_.fileno());
         if (r < 0 && r != -ENOTCONN) return fatal_errno(r, "Fatal error on shutdown");
     }
-    if (closing_ && !lost_) force_close(nullptr);
+    if (closing_ && !lost_ && !sendfile_active_) force_close(nullptr);
 }
 
 void StreamTransport::write_eof() {
@@ -525,7 +528,19 @@ void StreamTransport::close() {
     if (closing_) return;
     closing_ = true;
     stop_reading();
-    if (get_write_buffer_size() == 0 && !send_started_) force_close(nullptr);
+    if (get_write_buffer_size() == 0 && !send_started_ && !sendfile_active_) force_close(nullptr);
+}
+
+void StreamTransport::begin_sendfile(Event& flushed) noexcept {
+    sendfile_active_ = true;
+    sendfile_flushed_ = &flushed;
+    if (lost_ || (get_write_buffer_size() == 0 && !send_started_)) flushed.set();
+}
+
+void StreamTransport::end_sendfile() noexcept {
+    sendfile_active_ = false;
+    sendfile_flushed_ = nullptr;
+    if (closing_ && !lost_) force_close(nullptr);  // a close() that waited for the file
 }
 
 void StreamTransport::abort() {
@@ -548,6 +563,7 @@ void StreamTransport::force_close(std::exception_ptr exc) {
     closing_ = true;
     lost_ = true;
     lost_exc_ = std::move(exc);
+    if (sendfile_flushed_) sendfile_flushed_->set();
     stop_reading();
     if (write_watched_) {
         loop_->backend().unwatch(write_waiter_);

@@ -17,6 +17,10 @@
 #include "aio/transports.hpp"
 #include "backend/backend.hpp"
 
+namespace aio {
+class Event;
+}
+
 namespace aio::detail {
 
 // Told when a transport's connection_lost has run (a server counting its connections).
@@ -27,7 +31,9 @@ struct ConnectionWatcher {
     ~ConnectionWatcher() = default;
 };
 
-class StreamTransport final : public Transport, LoopResource {
+class StreamTransport final : public Transport,
+                              LoopResource,
+                              public std::enable_shared_from_this<StreamTransport> {
   public:
     enum class Kind : unsigned char { socket, read_pipe, write_pipe };
 
@@ -54,6 +60,14 @@ class StreamTransport final : public Transport, LoopResource {
     std::size_t get_write_buffer_size() const noexcept override {
         return lost_ ? 0 : out_.size() - out_pos_ + more_.size();
     }
+
+    // loop.sendfile: `flushed` is set once the write buffer is empty (or the connection is lost);
+    // until end_sendfile, write() is refused and close() waits.
+    void begin_sendfile(Event& flushed) noexcept;
+    void end_sendfile() noexcept;
+    bool is_lost() const noexcept { return lost_; }
+    int fileno() const noexcept { return sock_.fileno(); }
+    Kind kind() const noexcept { return kind_; }
 
     StreamTransport(Socket fd, Kind kind, EventLoop& loop);  // (for make_shared)
     ~StreamTransport() override;
@@ -145,8 +159,10 @@ class StreamTransport final : public Transport, LoopResource {
     bool write_watched_ = false;    // readiness: waiting for writable
     bool send_started_ = false;     // the backend has a send of out_ (queued or in flight)
     bool send_in_flight_ = false;   // and the kernel has out_'s bytes
+    bool sendfile_active_ = false;  // between begin_sendfile and end_sendfile
     long read_error_ = 0;           // -errno reported by the backend's receive
     std::exception_ptr lost_exc_;
+    Event* sendfile_flushed_ = nullptr;
 
     Waiter read_waiter_{this, Interest::read, &on_readable};
     Waiter write_waiter_{this, Interest::write, &on_writable};

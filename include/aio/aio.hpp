@@ -15,6 +15,7 @@
 #include "aio/protocols.hpp"
 #include "aio/queues.hpp"
 #include "aio/runners.hpp"
+#include "aio/sendfile.hpp"
 #include "aio/servers.hpp"
 #include "aio/signals.hpp"
 #include "aio/sleep.hpp"

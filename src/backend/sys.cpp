@@ -1,5 +1,6 @@
 #include "backend/sys.hpp"
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,6 +49,27 @@ long send_to(int fd, const void* buf, std::size_t len, const sockaddr* to,
         r = ::sendto(fd, buf, len, MSG_NOSIGNAL, to, to ? to_len : 0);
     while (r < 0 && errno == EINTR);
     return result(r);
+}
+
+long send_file(int out_fd, int in_fd, std::uint64_t offset, std::size_t count) noexcept {
+    long r;
+    do {
+        off_t off = static_cast<off_t>(offset);
+        r = ::sendfile(out_fd, in_fd, &off, count);
+    } while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long read_at(int fd, void* buf, std::size_t len, std::uint64_t offset) noexcept {
+    long r;
+    do
+        r = ::pread(fd, buf, len, static_cast<off_t>(offset));
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long seek_to(int fd, std::uint64_t offset) noexcept {
+    return result(::lseek(fd, static_cast<off_t>(offset), SEEK_SET));
 }
 
 void ignore_sigpipe() noexcept {

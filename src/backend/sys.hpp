@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace aio::detail::sys {
 
@@ -14,6 +15,10 @@ long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept;
 long receive_from(int fd, void* buf, std::size_t len, sockaddr* from, socklen_t* from_len) noexcept;
 long send_to(int fd, const void* buf, std::size_t len, const sockaddr* to,
              socklen_t to_len) noexcept;
+// sendfile(2) of count bytes of in_fd from offset to out_fd; pread(2); lseek(fd, offset, SEEK_SET).
+long send_file(int out_fd, int in_fd, std::uint64_t offset, std::size_t count) noexcept;
+long read_at(int fd, void* buf, std::size_t len, std::uint64_t offset) noexcept;
+long seek_to(int fd, std::uint64_t offset) noexcept;
 // shutdown(fd, SHUT_WR): 0 or -errno.
 int shutdown_write(int fd) noexcept;
 // Writing to a pipe whose reader has gone must be an EPIPE error, not the end of the process:
