@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# check_protocol_interop.sh ECHO_PROTOCOL: the Protocol-based aio echo server (examples/
-# echo_protocol.cpp) driven by python3's asyncio client (lines and 1 MiB of binary, every byte
-# checked), then stopped with SIGTERM (status 0). Loopback only; bounded.
+# check_protocol_interop.sh SERVER [PEER.py ARGS...]: an aio server built on protocols (examples/
+# echo_protocol.cpp by default, examples/udp_echo_server.cpp) driven by a python3 asyncio peer
+# (default: peer_asyncio.py client: lines and 1 MiB of binary, every byte checked; the peer gets
+# the port as its last argument), then stopped with SIGTERM (status 0). Loopback only; bounded.
 set -euo pipefail
 server_bin=$1
+shift
+peer=("${@:-peer_asyncio.py}")
+[ $# -gt 0 ] || peer+=(client)
 here=$(dirname "$0")
 out=$(mktemp)
 pid=
@@ -17,8 +21,8 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 [ -n "$port" ] || { echo "server did not start" >&2; exit 1; }
-timeout 30 python3 "$here/peer_asyncio.py" client "$port"
+timeout 30 python3 "$here/${peer[0]}" "${peer[@]:1}" "$port"
 kill -TERM "$pid"
-wait "$pid" || { echo "FAIL: echo_protocol exited $? on SIGTERM" >&2; exit 1; }
+wait "$pid" || { echo "FAIL: $server_bin exited $? on SIGTERM" >&2; exit 1; }
 pid=
 echo "PASS"
