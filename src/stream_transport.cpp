@@ -360,7 +360,7 @@ void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
     if (eof_written_) throw RuntimeError("Cannot call write() after write_eof()");
     if (sendfile_active_) throw RuntimeError("unable to write; sendfile is in progress");
     if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
-    if (data.empty() || closing_) return;
+    if (data.empty() || lost_) return;  // (after close(), while flushing, still queued: asyncio)
     if (send_in_flight_) {  // the kernel has out_: the next send takes these
         more_.append(data);
     } else if (send_started_ || write_watched_ || out_pos_ < out_.size()) {

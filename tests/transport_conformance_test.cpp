@@ -141,17 +141,21 @@ aio::Task<> send_and_receive(Kind kind) {
 // close() flushes first: B gets every byte, then EOF, then the loss; A's loss is clean.
 aio::Task<> close_flushes_then_ends(Kind kind) {
     Pair p = co_await make_pair(kind);
-    const std::string big = pattern(1 << 20);
+    const std::string big = pattern(8 << 20);
+    p.tb->pause_reading();  // so that A is still flushing when it closes
     p.ta->write(big);
+    EXPECT_GT(p.ta->get_write_buffer_size(), 0u);
     p.ta->close();
     EXPECT_TRUE(p.ta->is_closing());
-    p.ta->write("ignored once closing");
+    p.ta->write("|written while flushing");  // joins the buffer, as in asyncio
+    p.tb->resume_reading();
     EXPECT_TRUE(co_await eventually([&] { return p.b->lost == 1 && p.a->lost == 1; }, 20000));
-    EXPECT_TRUE(p.b->data == big);
+    EXPECT_TRUE(p.b->data == big + "|written while flushing");
+    p.ta->write("ignored once lost");
     EXPECT_EQ(p.b->events, (std::vector<std::string>{"eof", "lost"}));
     EXPECT_FALSE(p.b->lost_with);
     EXPECT_FALSE(p.a->lost_with);
-    // (A may have been paused and resumed on the way, if the kernel did not take the MiB at once.)
+    // (A was paused and resumed on the way.)
     const auto& ea = p.a->events;
     EXPECT_EQ(ea.back(), "lost");
     EXPECT_EQ(std::count(ea.begin(), ea.end(), "pause"),

@@ -72,8 +72,9 @@ class Transport : public BaseTransport {
     virtual void resume_reading() = 0;
 
     // ---- WriteTransport ----
-    // Never blocks: sends what the kernel takes and queues the rest. Ignored once the transport
-    // is closing or lost (asyncio logs it); RuntimeError after write_eof().
+    // Never blocks: sends what the kernel takes and queues the rest. After close(), while the
+    // buffer is still being flushed, the bytes join it (as in asyncio); once the connection is
+    // lost they are ignored (asyncio logs it). RuntimeError after write_eof().
     virtual void write(std::string_view data) = 0;
     // The same; a transport that must keep the bytes may take the string instead of copying.
     virtual void write(std::string&& data) { write(std::string_view(data)); }
