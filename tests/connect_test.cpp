@@ -123,7 +123,7 @@ AIO_TEST(Connect, ErrorsFollowAsyncioRules) {
     const aio::ConnectOptions from_v6{.local_addr = aio::SocketAddress::parse("::1", 0)};
     try {
         const std::vector<aio::SocketAddress> addresses{refused,
-                                                         aio::SocketAddress::parse("::1", 9)};
+                                                        aio::SocketAddress::parse("::1", 9)};
         co_await aio::detail::connect_any(addresses, from_v6);
         ADD_FAILURE() << "connected";
     } catch (const std::system_error& e) {
@@ -185,7 +185,7 @@ AIO_TEST(Connect, OpenConnectionTakesTheOptions) {
     auto server = co_await aio::start_server(aio_test::echo_lines, "127.0.0.1", 0);
     const aio::ConnectOptions options{.family = AF_INET, .happy_eyeballs_delay = 250ms};
     auto [reader, writer] =
-        co_await aio::open_connection("localhost", server.sockets()[0].port(), options);
+        co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), options);
     writer.write("over happy eyeballs\n");
     EXPECT_EQ(co_await reader.readline(), "over happy eyeballs\n");
     writer.close();
