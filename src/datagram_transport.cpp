@@ -169,7 +169,7 @@ void DatagramSocketTransport::send_datagram(std::string_view data, const SocketA
         throw std::invalid_argument("Invalid address: must be none or " + remote_->to_string());
     if (!remote_ && !to)
         throw std::invalid_argument("sendto() needs an address: the transport is not connected");
-    if (closing_) return;
+    if (lost_) return;  // (after close(), while the queue drains, still queued: asyncio)
     if (remote_) to = nullptr;
     if (queue_.empty()) {
         const long n = send_now(data, to);

@@ -214,10 +214,11 @@ AIO_TEST(DatagramTransports, SendQueueHasFlowControlAndCloseFlushesIt) {
     EXPECT_EQ(p->events, (std::vector<std::string>{"made", "pause"}));
     c.transport->close();  // after the queue is sent
     EXPECT_TRUE(c.transport->is_closing());
+    c.transport->sendto("queued after close");  // joins the queue still draining (asyncio)
     // Read every datagram, in order, giving the loop a turn whenever the queue is empty.
     std::vector<std::string> got;
     char buf[256];
-    while (static_cast<int>(got.size()) < count) {
+    while (static_cast<int>(got.size()) < count + 1) {
         const long n = ::recv(other.fileno(), buf, sizeof buf, 0);
         if (n < 0) {
             AIO_ASSERT_TRUE(errno == EAGAIN);
@@ -228,6 +229,7 @@ AIO_TEST(DatagramTransports, SendQueueHasFlowControlAndCloseFlushesIt) {
     }
     for (int i = 0; i < count; ++i)
         EXPECT_EQ(got[i], std::to_string(i) + std::string(100, '.'));
+    EXPECT_EQ(got.back(), "queued after close");
     AIO_ASSERT_TRUE(co_await eventually([&] { return p->lost == 1; }));
     EXPECT_EQ(p->events, (std::vector<std::string>{"made", "pause", "resume", "lost"}));
     EXPECT_EQ(c.transport->get_write_buffer_size(), 0u);

@@ -99,7 +99,7 @@ class DatagramTransport : public BaseTransport {
     void sendto(std::string_view data) { send_datagram(data, nullptr); }
     // To `to`; std::invalid_argument on a connected transport unless `to` is its remote address.
     // A send the kernel refuses (unreachable, too long) goes to the protocol's error_received;
-    // ignored once the transport is closing.
+    // ignored once the transport is lost (after close(), while the queue drains, queued).
     void sendto(std::string_view data, const SocketAddress& to) { send_datagram(data, &to); }
 
   protected:
