@@ -3,8 +3,11 @@
 // here by reading what is left. Where aio differs on purpose, the case says so: readline over
 // the limit raises LimitOverrunError (asyncio: ValueError, which has no C++ counterpart here);
 // readexactly takes an unsigned count, so its "less than zero" half has nothing to port.
+#include <sys/socket.h>
+
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "aio/testing.hpp"
 #include "helpers.hpp"
@@ -366,4 +369,111 @@ AIO_TEST(CPythonStreams, test_exception_cancel) {
     co_await aio::sleep(0s);
     EXPECT_TRUE(t.cancelled());
     EXPECT_TRUE(co_await aio_test::raises<std::runtime_error>(stream.readline()));
+}
+
+// ---- the cases on real connections (run on both backends) ----
+
+namespace {
+
+aio::Task<> echo_one_line(aio::StreamReader reader, aio::StreamWriter writer) {
+    std::string data = co_await reader.readline();
+    writer.write(data);
+    co_await writer.drain();
+    writer.close();
+    co_await writer.wait_closed();
+}
+
+aio::Task<std::string> hello_client(aio::StreamReader reader, aio::StreamWriter writer) {
+    writer.write("hello world!\n");
+    std::string back = co_await reader.readline();
+    writer.close();
+    co_await writer.wait_closed();
+    co_return back;
+}
+
+}  // namespace
+
+AIO_TEST(CPythonStreamsIO, test_start_server) {
+    auto server = co_await aio::start_server(echo_one_line, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    EXPECT_EQ(co_await hello_client(reader, writer), "hello world!\n");
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(CPythonStreamsIO, test_start_unix_server) {
+    const std::string path = ::testing::TempDir() + "aio_cpython_streams.sock";
+    auto server = co_await aio::start_unix_server(echo_one_line, path);
+    auto [reader, writer] = co_await aio::open_unix_connection(path);
+    EXPECT_EQ(co_await hello_client(reader, writer), "hello world!\n");
+    server.close();
+    co_await server.wait_closed();
+}
+
+// bpo-25441: drain() must not spin forever when the peer has closed: it raises.
+AIO_TEST(CPythonStreamsIO, test_drain_raises) {
+    auto listener = aio::Socket::create(AF_INET);
+    listener.bind(aio::SocketAddress::parse("127.0.0.1", 0));
+    listener.listen();
+    auto [reader, writer] =
+        co_await aio::open_connection("127.0.0.1", listener.getsockname().port());
+    {
+        auto [peer, addr] = co_await aio::sock_accept(listener);
+    }  // the server accepts and closes at once
+    bool raised = false;
+    for (int i = 0; i < 100000 && !raised; ++i) {
+        try {
+            writer.write("foo\n");
+            co_await writer.drain();
+        } catch (const std::system_error& e) {
+            raised = true;
+            const int err = e.code().value();
+            EXPECT_TRUE(err == ECONNRESET || err == EPIPE || err == ECONNABORTED) << e.what();
+        }
+    }
+    EXPECT_TRUE(raised);
+    writer.close();
+}
+
+AIO_TEST(CPythonStreamsIO, test_wait_closed_on_close) {
+    auto server = co_await aio::start_server(aio_test::echo_lines, "127.0.0.1", 0);
+    auto [rd, wr] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    wr.write("GET / HTTP/1.0\r\n");
+    EXPECT_EQ(co_await rd.readline(), "GET / HTTP/1.0\r\n");
+    EXPECT_FALSE(wr.is_closing());
+    wr.close();
+    EXPECT_TRUE(wr.is_closing());
+    co_await wr.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(CPythonStreamsIO, test_async_writer_api_exception_after_close) {
+    auto server = co_await aio::start_server(aio_test::echo_lines, "127.0.0.1", 0);
+    auto [rd, wr] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    wr.write("line\n");
+    EXPECT_EQ(co_await rd.readline(), "line\n");
+    wr.close();
+    co_await wr.wait_closed();
+    try {
+        wr.write("data");
+        co_await wr.drain();
+        ADD_FAILURE() << "drain after close did not raise";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code().value(), ECONNRESET);
+    }
+    server.close();
+    co_await server.wait_closed();
+}
+
+// bpo-35065: closing the writer feeds the reader its EOF.
+AIO_TEST(CPythonStreamsIO, test_eof_feed_when_closing_writer) {
+    auto server = co_await aio::start_server(aio_test::echo_lines, "127.0.0.1", 0);
+    auto [rd, wr] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    wr.close();
+    co_await wr.wait_closed();
+    EXPECT_TRUE(rd.at_eof());
+    EXPECT_EQ(co_await rd.read(), "");
+    server.close();
+    co_await server.wait_closed();
 }
