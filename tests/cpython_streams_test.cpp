@@ -4,6 +4,7 @@
 // the limit raises LimitOverrunError (asyncio: ValueError, which has no C++ counterpart here);
 // readexactly takes an unsigned count, so its "less than zero" half has nothing to port.
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <string>
@@ -402,7 +403,8 @@ AIO_TEST(CPythonStreamsIO, test_start_server) {
 }
 
 AIO_TEST(CPythonStreamsIO, test_start_unix_server) {
-    const std::string path = ::testing::TempDir() + "aio_cpython_streams.sock";
+    const std::string path =
+        ::testing::TempDir() + "aio_cpython_streams_" + std::to_string(::getpid()) + ".sock";
     auto server = co_await aio::start_unix_server(echo_one_line, path);
     auto [reader, writer] = co_await aio::open_unix_connection(path);
     EXPECT_EQ(co_await hello_client(reader, writer), "hello world!\n");

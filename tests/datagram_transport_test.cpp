@@ -281,7 +281,7 @@ AIO_TEST(DatagramTransports, ThrowingProtocolClosesItsTransport) {
 }
 
 AIO_TEST(DatagramTransports, UnixPathsReplaceAStaleSocket) {
-    const std::string dir = ::testing::TempDir();
+    const std::string dir = ::testing::TempDir() + std::to_string(::getpid()) + "_";
     const std::string server_path = dir + "aio_dgram_server.sock";
     const std::string client_path = dir + "aio_dgram_client.sock";
     for (const auto& path : {server_path, client_path}) {  // stale sockets from an earlier run
