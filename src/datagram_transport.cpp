@@ -209,23 +209,13 @@ void DatagramSocketTransport::send_ready() {
 void DatagramSocketTransport::maybe_pause_protocol() {
     if (protocol_paused_ || queued_bytes_ <= high_water_) return;
     protocol_paused_ = true;
-    try {
-        protocol_->pause_writing();
-    } catch (...) {
-        loop_->call_exception_handler(
-            {"protocol.pause_writing() failed", std::current_exception(), {}});
-    }
+    tell_protocol_writing(*protocol_, *loop_, true);
 }
 
 void DatagramSocketTransport::maybe_resume_protocol() {
     if (!protocol_paused_ || queued_bytes_ > low_water_) return;
     protocol_paused_ = false;
-    try {
-        protocol_->resume_writing();
-    } catch (...) {
-        loop_->call_exception_handler(
-            {"protocol.resume_writing() failed", std::current_exception(), {}});
-    }
+    tell_protocol_writing(*protocol_, *loop_, false);
 }
 
 void DatagramSocketTransport::write_limits_changed() {

@@ -361,7 +361,7 @@ void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
     if (sendfile_active_) throw RuntimeError("unable to write; sendfile is in progress");
     if (kind_ == Kind::read_pipe) throw RuntimeError("a read pipe's transport cannot write");
     if (data.empty() || lost_) return;  // (after close(), while flushing, still queued: asyncio)
-    if (send_in_flight_) {  // the kernel has out_: the next send takes these
+    if (send_in_flight_) {              // the kernel has out_: the next send takes these
         more_.append(data);
     } else if (send_started_ || write_watched_ || out_pos_ < out_.size()) {
         out_.append(data);
@@ -497,23 +497,13 @@ void StreamTransport::write_eof() {
 void StreamTransport::maybe_pause_protocol() {
     if (protocol_paused_ || get_write_buffer_size() <= high_water_) return;
     protocol_paused_ = true;
-    try {
-        protocol_->pause_writing();
-    } catch (...) {
-        loop_->call_exception_handler(
-            {"protocol.pause_writing() failed", std::current_exception(), {}});
-    }
+    tell_protocol_writing(*protocol_, *loop_, true);
 }
 
 void StreamTransport::maybe_resume_protocol() {
     if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
     protocol_paused_ = false;
-    try {
-        protocol_->resume_writing();
-    } catch (...) {
-        loop_->call_exception_handler(
-            {"protocol.resume_writing() failed", std::current_exception(), {}});
-    }
+    tell_protocol_writing(*protocol_, *loop_, false);
 }
 
 void StreamTransport::write_limits_changed() {

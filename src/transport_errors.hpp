@@ -1,8 +1,11 @@
-// How transports turn failures into exceptions and decide which ones the loop's exception
-// handler hears of.
+// How transports turn failures into exceptions, decide which ones the loop's exception handler
+// hears of, and tell their protocols about the write-buffer water marks.
 #pragma once
 #include <exception>
 #include <system_error>
+
+#include "aio/loop.hpp"
+#include "aio/protocols.hpp"
 
 namespace aio::detail {
 
@@ -22,6 +25,22 @@ inline bool worth_reporting(const std::exception_ptr& exc) {
 inline std::exception_ptr errno_error(long err, const char* what) {
     return std::make_exception_ptr(
         std::system_error(static_cast<int>(-err), std::generic_category(), what));
+}
+
+// The water marks were crossed: the protocol's pause_writing() (pause) or resume_writing();
+// what it throws goes to the loop's exception handler, as asyncio reports it.
+inline void tell_protocol_writing(BaseProtocol& protocol, EventLoop& loop, bool pause) noexcept {
+    try {
+        if (pause)
+            protocol.pause_writing();
+        else
+            protocol.resume_writing();
+    } catch (...) {
+        loop.call_exception_handler(
+            {pause ? "protocol.pause_writing() failed" : "protocol.resume_writing() failed",
+             std::current_exception(),
+             {}});
+    }
 }
 
 }  // namespace aio::detail
