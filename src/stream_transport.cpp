@@ -45,21 +45,21 @@ void StreamTransport::Step::dispatch(Runnable* r, bool discard) noexcept {
     if (!discard) {
         // (Reading before writing before losing: what the peer sent before it went away is
         // delivered first.)
-        for (const Due which : {kRead, kWrite, kLost}) {
-            if (!(due & which) || t.lost_done_) continue;
-            try {
-                if (which == kRead)
-                    read_step(t);
-                else if (which == kWrite)
-                    write_step(t);
-                else
-                    lost_step(t);
-            } catch (...) {
-                t.fatal_error(std::current_exception(), "Fatal error on transport");
-            }
-        }
+        t.run_due(due, kRead, &read_step);
+        t.run_due(due, kWrite, &write_step);
+        t.run_due(due, kLost, &lost_step);
     }
     t.release_if_done();
+}
+
+void StreamTransport::run_due(unsigned char due, Due which,
+                              void (*step)(StreamTransport&)) noexcept {
+    if (!(due & which) || lost_done_) return;
+    try {
+        step(*this);
+    } catch (...) {
+        fatal_error(std::current_exception(), "Fatal error on transport");
+    }
 }
 
 StreamTransport::StreamTransport(Socket fd, Kind kind, EventLoop& loop)

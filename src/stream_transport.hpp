@@ -104,6 +104,7 @@ class StreamTransport final : public Transport,
     };
 
     void schedule(Due step) noexcept;
+    void run_due(unsigned char due, Due which, void (*step)(StreamTransport&)) noexcept;
     void start_reading(bool try_first) noexcept;
     void stop_reading() noexcept;
     static void read_step(StreamTransport& t);

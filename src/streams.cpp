@@ -55,7 +55,8 @@ struct StreamCore final : Protocol {
     std::string take(std::size_t n) {
         std::string out;
         if (rpos == 0 && n == rbuf.size()) {
-            out.swap(rbuf);  // all of it: no copy
+            out = std::move(rbuf);  // all of it: no copy
+            rbuf.clear();
         } else if (rpos == 0 && n >= rbuf.size() - n) {
             // Most of it from the front: the remainder moves to a new buffer, the front goes out
             // as it is (one copy of the smaller part).

@@ -25,15 +25,19 @@ class StringPool {
     }
     // Keeps s's memory for a later take() (or frees it: too small, too large, pool full).
     void give(std::string&& s) noexcept {
-        if (s.capacity() < kSmallest || s.capacity() > kLargest || free_.size() >= kCount) {
-            std::string().swap(s);
+        const std::size_t capacity = s.capacity();
+        if (capacity <=
+            inline_capacity_) {  // nothing on the heap (the usual empty string): no work
+            s.clear();
+            return;
+        }
+        if (capacity < kSmallest || capacity > kLargest || free_.size() == free_.capacity()) {
+            std::string gone = std::move(s);  // (its memory is freed here)
+            s.clear();
             return;
         }
         s.clear();
-        try {
-            free_.push_back(std::move(s));
-        } catch (...) {
-        }
+        free_.push_back(std::move(s));  // (never reallocates: reserved for kCount)
     }
 
   private:
@@ -41,6 +45,7 @@ class StringPool {
     static constexpr std::size_t kSmallest = 256;
     static constexpr std::size_t kLargest = 64 * 1024;
     static constexpr std::size_t kCount = 256;
+    const std::size_t inline_capacity_ = std::string().capacity();
     std::vector<std::string> free_;
 };
 

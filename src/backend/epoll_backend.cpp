@@ -98,16 +98,18 @@ class EpollBackend final : public Backend {
                     again.writable = true;
             }
         }
-        // Waiters that came after their fd's edge: they retry now.
-        std::vector<std::pair<int, Interest>> due;
-        due.swap(due_);
-        for (const auto& [fd, interest] : due) {
+        // Waiters that came after their fd's edge: they retry now. (Swapped back, so that the
+        // list keeps its memory.)
+        if (due_.empty()) return;
+        due_.swap(retrying_);
+        for (const auto& [fd, interest] : retrying_) {
             Entry& e = fds_[fd];
             ReadinessWaiter*& slot = interest == Interest::read ? e.reader : e.writer;
             if (!slot) continue;
             if (interest == Interest::read) slot->hangup = e.hangup;
             notify(slot);
         }
+        retrying_.clear();
     }
 
     void wakeup() noexcept override {
@@ -195,6 +197,7 @@ class EpollBackend final : public Backend {
     std::size_t waiting_ = 0;
     std::vector<Entry> fds_;
     std::vector<std::pair<int, Interest>> due_;
+    std::vector<std::pair<int, Interest>> retrying_;
 };
 
 }  // namespace
