@@ -37,9 +37,7 @@ Connection make_pipe_connection(int fd, detail::StreamTransport::Kind kind,
 
 std::function<void(Server::State&, Socket)> serve_protocol(ProtocolFactory factory) {
     return [factory = std::move(factory)](Server::State& st, Socket conn) {
-        auto transport =
-            detail::socket_transport(std::move(conn), factory(), st.shared_from_this());
-        st.clients.insert(transport.get());
+        detail::socket_transport(std::move(conn), factory(), st.shared_from_this());
     };
 }
 

@@ -58,11 +58,10 @@ void FutureBase::add_waiter(DoneWaiter* w) noexcept {
         last_->next = w;
     }
     last_ = w;
-    w->linked = true;
 }
 
 void FutureBase::remove_waiter(DoneWaiter* w) noexcept {
-    if (!w->linked) return;
+    if (!w->linked()) return;
     if (w->next == w) {
         last_ = nullptr;
     } else {
@@ -71,7 +70,6 @@ void FutureBase::remove_waiter(DoneWaiter* w) noexcept {
         if (last_ == w) last_ = w->prev;
     }
     w->prev = w->next = nullptr;
-    w->linked = false;
 }
 
 std::string FutureBase::describe() const {

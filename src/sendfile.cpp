@@ -89,7 +89,7 @@ Task<std::size_t> sendfile(Transport& transport, int file_fd, std::uint64_t offs
         throw RuntimeError("sendfile: a read pipe's transport cannot write");
     if (transport.is_closing()) throw RuntimeError("sendfile: the transport is closing");
     // Held until the end: the connection may be lost (and let go by the loop) meanwhile.
-    const std::shared_ptr<detail::StreamTransport> t = found->shared_from_this();
+    const std::shared_ptr<detail::StreamTransport> t = found->hold();
     Event flushed;
     t->begin_sendfile(flushed);
     std::exception_ptr error;

@@ -128,18 +128,18 @@ void Server::close() {
 }
 
 void Server::close_clients() {
-    for (Transport* t : std::set(state_->clients))
+    for (Transport* t : state_->connections())
         t->close();
 }
 
 void Server::abort_clients() {
-    for (Transport* t : std::set(state_->clients))
+    for (Transport* t : state_->connections())
         t->abort();
 }
 
 Task<> Server::wait_closed() {
     State& st = *state_;
-    while (st.serving || !st.clients.empty() || st.handlers > 0) {
+    while (st.serving || st.has_connections() || st.handlers > 0) {
         st.all_done.clear();
         co_await st.all_done.wait();
     }

@@ -2,8 +2,8 @@
 // the listening sockets, their accept loops, and the connections still open.
 #pragma once
 #include <functional>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "aio/locks.hpp"
 #include "aio/servers.hpp"
@@ -18,19 +18,16 @@ struct Server::State final : detail::ConnectionWatcher, std::enable_shared_from_
     std::function<void(State&, Socket)> serve;
     std::vector<Socket> listeners;
     std::vector<AnyTask> acceptors;
-    std::set<Transport*> clients;  // open, until their connection_lost
-    std::size_t handlers = 0;      // streams: handler tasks still running
-    std::string unix_path;         // removed on close
+    std::size_t handlers = 0;  // streams: handler tasks still running
+    std::string unix_path;     // removed on close
     std::size_t limit = kDefaultStreamLimit;
     bool serving = true;
     Event all_done;  // closed, and nothing left open or running
 
-    void connection_closed(Transport& t) noexcept override {
-        clients.erase(&t);
-        maybe_done();
-    }
+    // (The connections still open are the watcher's list.)
+    void connection_closed(Transport&) noexcept override { maybe_done(); }
     void maybe_done() {
-        if (!serving && clients.empty() && handlers == 0) all_done.set();
+        if (!serving && !has_connections() && handlers == 0) all_done.set();
     }
 };
 

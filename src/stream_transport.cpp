@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "aio/detail/allocator.hpp"
 #include "aio/errors.hpp"
 #include "aio/locks.hpp"
 #include "aio/loop.hpp"
@@ -37,11 +38,12 @@ char* scratch() {
 
 }  // namespace
 
-void StreamTransport::Step::dispatch(Runnable* r, bool discard) noexcept {
-    auto* step = static_cast<Step*>(r);
-    step->queued = false;
-    StreamTransport& t = *step->owner;
-    const unsigned char due = std::exchange(step->due, 0);
+const StreamChannel::Ops StreamTransport::kChannelOps{&on_received, &on_sent, &outgoing};
+
+void StreamTransport::dispatch(Runnable* r, bool discard) noexcept {
+    StreamTransport& t = *static_cast<StreamTransport*>(r);
+    t.step_queued_ = false;
+    const unsigned char due = std::exchange(t.step_due_, 0);
     if (!discard) {
         // (Reading before writing before losing: what the peer sent before it went away is
         // delivered first.)
@@ -63,7 +65,13 @@ void StreamTransport::run_due(unsigned char due, Due which,
 }
 
 StreamTransport::StreamTransport(Socket fd, Kind kind, EventLoop& loop)
-    : loop_(&loop), sock_(std::move(fd)), kind_(kind) {
+    : Runnable(&dispatch),
+      StreamChannel(fd.fileno(), kind == Kind::socket, kChannelOps),
+      TransportReadWait(fd.fileno(), Interest::read, &on_readable),
+      TransportWriteWait(fd.fileno(), Interest::write, &on_writable),
+      loop_(&loop),
+      sock_(std::move(fd)),
+      kind_(kind) {
     loop.add_resource(this);
 }
 
@@ -75,10 +83,11 @@ std::shared_ptr<StreamTransport> StreamTransport::create(
     Socket fd, Kind kind, std::shared_ptr<BaseProtocol> protocol,
     std::shared_ptr<ConnectionWatcher> watcher) {
     if (kind == Kind::write_pipe) sys::ignore_sigpipe();
-    auto t = std::make_shared<StreamTransport>(std::move(fd), kind, get_running_loop());
+    auto t = std::allocate_shared<StreamTransport>(PoolAllocator<StreamTransport>(), std::move(fd),
+                                                   kind, get_running_loop());
     t->set_protocol(std::move(protocol));
     t->self_ = t;
-    t->watcher_ = std::move(watcher);
+    if (watcher) t->watch_by(std::move(watcher));
     t->reading_ = kind != Kind::write_pipe;
     try {
         t->protocol_->connection_made(*t);
@@ -115,10 +124,10 @@ std::any StreamTransport::get_extra_info(std::string_view name) const {
 }
 
 void StreamTransport::schedule(Due step) noexcept {
-    step_.due |= step;
-    if (step_.queued) return;
-    step_.queued = true;
-    loop_->schedule(&step_);
+    step_due_ |= step;
+    if (step_queued_) return;
+    step_queued_ = true;
+    loop_->schedule(this);
 }
 
 // ---- reading ----
@@ -126,18 +135,17 @@ void StreamTransport::schedule(Due step) noexcept {
 // Arms the read: the backend's own receive where it has one, else a readiness wait. try_first:
 // data may already be waiting with no edge to come (after a pause on epoll): read first.
 void StreamTransport::start_reading(bool try_first) noexcept {
-    if (read_watched_ || receiving_ || (step_.due & kRead)) return;
-    if (held_count_ > 0 || !more_held_.empty() || !backlog_.empty() || eof_seen_ || read_error_ ||
-        (try_first && !own_reads_)) {
+    if (read_watched_ || receiving_ || (step_due_ & kRead)) return;
+    if (held_count_ > 0 || overflow_ || eof_seen_ || read_error_ || (try_first && !own_reads_)) {
         schedule(kRead);
         return;
     }
     try {
         Backend& backend = loop_->backend();
-        own_reads_ = backend.start_receiving(channel_);
+        own_reads_ = backend.start_receiving(channel());
         receiving_ = own_reads_;
         if (own_reads_) return;
-        backend.watch(read_waiter_);
+        backend.watch(read_waiter());
         read_watched_ = true;
     } catch (...) {
         fatal_error(std::current_exception(), "Fatal error: cannot read the transport");
@@ -146,10 +154,10 @@ void StreamTransport::start_reading(bool try_first) noexcept {
 
 void StreamTransport::stop_reading() noexcept {
     if (read_watched_) {
-        loop_->backend().unwatch(read_waiter_);
+        loop_->backend().unwatch(read_waiter());
         read_watched_ = false;
     }
-    if (receiving_) loop_->backend().stop_receiving(channel_);
+    if (receiving_) loop_->backend().stop_receiving(channel());
     // (receiving_ stays true until the backend's last report; what still arrives is kept.)
 }
 
@@ -166,7 +174,7 @@ void StreamTransport::resume_reading() {
 }
 
 bool StreamTransport::on_readable(ReadinessWaiter* w, bool) noexcept {
-    auto* t = static_cast<Waiter*>(w)->owner;
+    auto* t = static_cast<StreamTransport*>(static_cast<TransportReadWait*>(w));
     t->read_watched_ = false;
     t->schedule(kRead);
     return true;
@@ -189,7 +197,7 @@ void StreamTransport::read_ready() {
     }
     const long n = sys::receive(sock_.fileno(), kind_ == Kind::socket, into.data(), into.size());
     if (n == -EAGAIN) {
-        loop_->backend().watch(read_waiter_);
+        loop_->backend().watch(read_waiter());
         read_watched_ = true;
         return;
     }
@@ -209,8 +217,8 @@ void StreamTransport::read_ready() {
     // A read that did not fill the buffer emptied the kernel's (epoll(7)): wait for the next
     // edge, unless the event said hang-up, whose EOF is still to be read. A full read may have
     // left more: read again on the next iteration, after the other callbacks.
-    if (got < into.size() && !read_waiter_.hangup) {
-        loop_->backend().watch(read_waiter_);
+    if (got < into.size() && !read_waiter().hangup) {
+        loop_->backend().watch(read_waiter());
         read_watched_ = true;
     } else {
         schedule(kRead);
@@ -255,26 +263,26 @@ void StreamTransport::on_eof() {
 
 void StreamTransport::on_received(StreamChannel* ch, long result, const char* data, unsigned buffer,
                                   bool more) noexcept {
-    auto* t = static_cast<Channel*>(ch)->owner;
+    auto* t = static_cast<StreamTransport*>(ch);
     if (!more) t->receiving_ = false;
     Backend& backend = t->loop_->backend();
     if (result > 0) {
         if (t->lost_) {
             backend.release_buffer(buffer);
-        } else if (t->reading_ && t->backlog_.empty()) {
+        } else if (t->reading_ && !t->has_backlog()) {
             const Held h{data, static_cast<unsigned>(result), buffer};
             try {
-                if (t->held_count_ < t->held_.size() && t->more_held_.empty())
+                if (t->held_count_ < t->held_.size() && !t->holds_more())
                     t->held_[t->held_count_++] = h;
                 else
-                    t->more_held_.push_back(h);  // a burst: held until the step, not copied
+                    t->overflow().held.push_back(h);  // a burst: held until the step, not copied
             } catch (...) {
                 t->read_error_ = -ENOMEM;
                 backend.release_buffer(buffer);
             }
         } else {  // paused: copied aside, so that a paused connection holds no ring buffer
             try {
-                t->backlog_.append(data, static_cast<std::size_t>(result));
+                t->overflow().backlog.append(data, static_cast<std::size_t>(result));
             } catch (...) {
                 t->read_error_ = -ENOMEM;
             }
@@ -285,7 +293,7 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
     } else if (result == -ENOBUFS) {
         t->starved_ = true;
     } else if (result != -ECANCELED) {
-        t->read_error_ = result;
+        t->read_error_ = static_cast<int>(result);
     }
     if (t->lost_) {
         t->release_if_done();
@@ -293,6 +301,11 @@ void StreamTransport::on_received(StreamChannel* ch, long result, const char* da
     }
     // (ENOBUFS: the ring ran dry; delivering frees buffers, and the step re-arms.)
     t->schedule(kRead);
+}
+
+StreamTransport::Overflow& StreamTransport::overflow() {
+    if (!overflow_) overflow_ = std::make_unique<Overflow>();
+    return *overflow_;
 }
 
 void StreamTransport::deliver_received() {
@@ -303,19 +316,24 @@ void StreamTransport::deliver_received() {
         if (reading_ && !closing_)
             deliver(h.data, h.len);
         else if (!closing_)
-            backlog_.append(h.data, h.len);
+            overflow().backlog.append(h.data, h.len);
         backend.release_buffer(h.buffer);
     };
     for (unsigned i = 0; i < held_count_; ++i)
         hand_over(held_[i]);
     held_count_ = 0;
-    for (const Held& h : more_held_)
-        hand_over(h);
-    std::vector<Held>().swap(more_held_);
+    if (overflow_) {
+        for (const Held& h : overflow_->held)
+            hand_over(h);
+        if (!has_backlog())
+            overflow_.reset();
+        else
+            overflow_->held.clear();
+    }
     if (closing_) return;
-    if (reading_ && !backlog_.empty()) {
-        std::string pending;
-        pending.swap(backlog_);
+    if (reading_ && has_backlog()) {
+        std::string pending = std::move(overflow_->backlog);
+        overflow_.reset();
         if (!deliver(pending.data(), pending.size())) return;
     }
     if (!reading_ || closing_) return;
@@ -365,7 +383,7 @@ void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
         more_.append(data);
     } else if (send_started_ || write_watched_ || out_pos_ < out_.size()) {
         out_.append(data);
-    } else if (Backend& backend = loop_->backend(); backend.start_sending(channel_)) {
+    } else if (Backend& backend = loop_->backend(); backend.start_sending(channel())) {
         // The backend sends from out_, with the iteration's other submissions.
         send_started_ = true;
         StringPool& pool = StringPool::here();
@@ -393,7 +411,7 @@ void StreamTransport::write_bytes(std::string_view data, std::string* owned) {
         }
         out_.assign(data.substr(sent));
         out_pos_ = 0;
-        backend.watch(write_waiter_);
+        backend.watch(write_waiter());
         write_watched_ = true;
     }
     maybe_pause_protocol();
@@ -414,13 +432,13 @@ bool StreamTransport::send_queued_bytes() {
 }
 
 std::pair<const char*, std::size_t> StreamTransport::outgoing(StreamChannel* ch) noexcept {
-    auto* t = static_cast<Channel*>(ch)->owner;
+    auto* t = static_cast<StreamTransport*>(ch);
     t->send_in_flight_ = true;
     return {t->out_.data() + t->out_pos_, t->out_.size() - t->out_pos_};
 }
 
 void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
-    auto* t = static_cast<Channel*>(ch)->owner;
+    auto* t = static_cast<StreamTransport*>(ch);
     t->send_started_ = false;
     t->send_in_flight_ = false;
     if (t->lost_) {
@@ -439,7 +457,7 @@ void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
         t->out_.swap(t->more_);
     }
     if (!t->out_.empty()) {
-        t->loop_->backend().start_sending(t->channel_);  // the rest, or what came meanwhile
+        t->loop_->backend().start_sending(t->channel());  // the rest, or what came meanwhile
         t->send_started_ = true;
         t->maybe_resume_protocol();
         return;
@@ -448,7 +466,7 @@ void StreamTransport::on_sent(StreamChannel* ch, long result) noexcept {
 }
 
 bool StreamTransport::on_writable(ReadinessWaiter* w, bool) noexcept {
-    auto* t = static_cast<Waiter*>(w)->owner;
+    auto* t = static_cast<StreamTransport*>(static_cast<TransportWriteWait*>(w));
     t->write_watched_ = false;
     t->schedule(kWrite);
     return true;
@@ -462,7 +480,7 @@ void StreamTransport::send_ready() {
     if (lost_) return;
     if (!send_queued_bytes()) return;
     if (out_pos_ < out_.size()) {
-        loop_->backend().watch(write_waiter_);
+        loop_->backend().watch(write_waiter());
         write_watched_ = true;
         maybe_resume_protocol();
         return;
@@ -556,7 +574,7 @@ void StreamTransport::force_close(std::exception_ptr exc) {
     if (sendfile_flushed_) sendfile_flushed_->set();
     stop_reading();
     if (write_watched_) {
-        loop_->backend().unwatch(write_waiter_);
+        loop_->backend().unwatch(write_waiter());
         write_watched_ = false;
     }
     if (!send_in_flight_) {
@@ -564,7 +582,7 @@ void StreamTransport::force_close(std::exception_ptr exc) {
         out_pos_ = 0;
     }
     std::string().swap(more_);
-    std::string().swap(backlog_);
+    if (overflow_) std::string().swap(overflow_->backlog);
     schedule(kLost);
 }
 
@@ -581,13 +599,38 @@ void StreamTransport::lost_step(StreamTransport& t) {
     t.lost_exc_ = nullptr;
     t.sock_.close();  // (the backend cancels what it still has on the fd)
     t.lost_done_ = true;
-    if (auto watcher = std::move(t.watcher_)) watcher->connection_closed(t);
+    if (auto watcher = t.unwatch_by()) watcher->connection_closed(t);
+}
+
+std::vector<Transport*> ConnectionWatcher::connections() const {
+    std::vector<Transport*> out;
+    for (StreamTransport* t = first_; t; t = t->next_watched_)
+        out.push_back(t);
+    return out;
+}
+
+void StreamTransport::watch_by(std::shared_ptr<ConnectionWatcher> watcher) noexcept {
+    next_watched_ = watcher->first_;
+    if (next_watched_) next_watched_->prev_watched_ = this;
+    watcher->first_ = this;
+    watcher_ = std::move(watcher);
+}
+
+std::shared_ptr<ConnectionWatcher> StreamTransport::unwatch_by() noexcept {
+    if (!watcher_) return nullptr;
+    if (prev_watched_)
+        prev_watched_->next_watched_ = next_watched_;
+    else
+        watcher_->first_ = next_watched_;
+    if (next_watched_) next_watched_->prev_watched_ = prev_watched_;
+    prev_watched_ = next_watched_ = nullptr;
+    return std::move(watcher_);
 }
 
 // The loop lets go of the transport once connection_lost has run, the backend has nothing of
 // its own left and no step of it is queued. (The caller returns straight after.)
 void StreamTransport::release_if_done() noexcept {
-    if (!lost_done_ || receiving_ || send_started_ || step_.queued || !self_) return;
+    if (!lost_done_ || receiving_ || send_started_ || step_queued_ || !self_) return;
     release_held();
     loop_->remove_resource(this);
     loop_ = nullptr;
@@ -599,15 +642,16 @@ void StreamTransport::release_held() noexcept {
     for (unsigned i = 0; i < held_count_; ++i)
         backend.release_buffer(held_[i].buffer);
     held_count_ = 0;
-    for (const Held& h : more_held_)
-        backend.release_buffer(h.buffer);
-    std::vector<Held>().swap(more_held_);
+    if (overflow_)
+        for (const Held& h : overflow_->held)
+            backend.release_buffer(h.buffer);
+    overflow_.reset();
 }
 
 void StreamTransport::loop_closing() noexcept {
     closing_ = lost_ = lost_done_ = true;
-    if (read_watched_) loop_->backend().unwatch(read_waiter_);
-    if (write_watched_) loop_->backend().unwatch(write_waiter_);
+    if (read_watched_) loop_->backend().unwatch(read_waiter());
+    if (write_watched_) loop_->backend().unwatch(write_waiter());
     read_watched_ = write_watched_ = false;
     // (The loop is not running, so Socket::close would not tell the backend: tell it here.)
     if (sock_) loop_->forget_fd(sock_.fileno());
@@ -618,7 +662,7 @@ void StreamTransport::loop_closed() noexcept {
     release_held();
     receiving_ = send_started_ = send_in_flight_ = false;
     protocol_.reset();
-    watcher_.reset();
+    unwatch_by();
     loop_->remove_resource(this);
     loop_ = nullptr;
     auto last = std::move(self_);

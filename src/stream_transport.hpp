@@ -23,17 +23,44 @@ class Event;
 
 namespace aio::detail {
 
-// Told when a transport's connection_lost has run (a server counting its connections).
-struct ConnectionWatcher {
+class StreamTransport;
+
+// Keeps the transports it was given until their connection_lost has run, and is told then (a
+// server and its connections). The list's links live in the transports: a connection costs the
+// watcher no node of its own.
+class ConnectionWatcher {
+  public:
     virtual void connection_closed(Transport& transport) noexcept = 0;
+    bool has_connections() const noexcept { return first_ != nullptr; }
+    // The transports still open (a copy: closing them changes the list).
+    std::vector<Transport*> connections() const;
 
   protected:
     ~ConnectionWatcher() = default;
+
+  private:
+    friend class StreamTransport;
+    StreamTransport* first_ = nullptr;
 };
 
+// A transport's readiness waits, one per direction (distinct types, so that each can be a base).
+struct TransportReadWait : ReadinessWaiter {
+    using ReadinessWaiter::ReadinessWaiter;
+};
+struct TransportWriteWait : ReadinessWaiter {
+    using ReadinessWaiter::ReadinessWaiter;
+};
+
+// The nodes through which the loop and the backend reach the transport are its bases: its one
+// node on the ready queue (Runnable), its connection for a completion backend (StreamChannel)
+// and its readiness waits. A static_cast finds the transport from them, so a connection carries
+// no pointers back to itself.
 class StreamTransport final : public Transport,
                               LoopResource,
-                              public std::enable_shared_from_this<StreamTransport> {
+                              Runnable,
+                              StreamChannel,
+                              TransportReadWait,
+                              TransportWriteWait {
   public:
     enum class Kind : unsigned char { socket, read_pipe, write_pipe };
 
@@ -68,34 +95,21 @@ class StreamTransport final : public Transport,
     bool is_lost() const noexcept { return lost_; }
     int fileno() const noexcept { return sock_.fileno(); }
     Kind kind() const noexcept { return kind_; }
+    // The loop's hold on the transport (null once it has let go, after connection_lost).
+    std::shared_ptr<StreamTransport> hold() const noexcept { return self_; }
 
-    StreamTransport(Socket fd, Kind kind, EventLoop& loop);  // (for make_shared)
+    StreamTransport(Socket fd, Kind kind, EventLoop& loop);  // (for allocate_shared)
     ~StreamTransport() override;
 
   private:
-    // The transport's one node on the loop's ready queue; `due` says which steps it runs.
+    friend class ConnectionWatcher;
+    // What the transport's step on the ready queue runs (step_due_).
     enum Due : unsigned char { kRead = 1, kWrite = 2, kLost = 4 };
-    struct Step : Runnable {
-        explicit Step(StreamTransport* t) noexcept : Runnable(&dispatch), owner(t) {}
-        static void dispatch(Runnable* r, bool discard) noexcept;
-        StreamTransport* owner;
-        unsigned char due = 0;
-        bool queued = false;
-    };
-    // The backend's callbacks find their transport through these.
-    struct Waiter : ReadinessWaiter {
-        Waiter(StreamTransport* t, Interest i, ReadyFn f) noexcept
-            : ReadinessWaiter(t->sock_.fileno(), i, f), owner(t) {}
-        StreamTransport* owner;
-    };
-    struct Channel : StreamChannel {
-        explicit Channel(StreamTransport* t) noexcept
-            : StreamChannel(t->sock_.fileno(), t->kind_ == Kind::socket,
-                            &StreamTransport::on_received, &StreamTransport::on_sent,
-                            &StreamTransport::outgoing),
-              owner(t) {}
-        StreamTransport* owner;
-    };
+    static void dispatch(Runnable* r, bool discard) noexcept;
+    static const StreamChannel::Ops kChannelOps;
+    ReadinessWaiter& read_waiter() noexcept { return static_cast<TransportReadWait&>(*this); }
+    ReadinessWaiter& write_waiter() noexcept { return static_cast<TransportWriteWait&>(*this); }
+    StreamChannel& channel() noexcept { return *this; }
     // Bytes the backend received into a provided buffer, held until the protocol takes them.
     struct Held {
         const char* data;
@@ -125,6 +139,8 @@ class StreamTransport final : public Transport,
     void fatal_errno(long err, const char* message);
     void force_close(std::exception_ptr exc);
     static void lost_step(StreamTransport& t);
+    void watch_by(std::shared_ptr<ConnectionWatcher> watcher) noexcept;
+    std::shared_ptr<ConnectionWatcher> unwatch_by() noexcept;
     void release_if_done() noexcept;
     void release_held() noexcept;
     void loop_closing() noexcept override;
@@ -139,12 +155,14 @@ class StreamTransport final : public Transport,
 
     EventLoop* loop_;
     Socket sock_;
-    Kind kind_;
+    int read_error_ = 0;  // -errno reported by the backend's receive
     std::shared_ptr<BaseProtocol> protocol_;
     Protocol* plain_ = nullptr;
     BufferedProtocol* buffered_ = nullptr;
     std::shared_ptr<StreamTransport> self_;  // the loop's hold, until connection_lost is done
     std::shared_ptr<ConnectionWatcher> watcher_;
+    StreamTransport* prev_watched_ = nullptr;  // watcher_'s list
+    StreamTransport* next_watched_ = nullptr;
 
     bool reading_ = true;           // not paused (pause_reading)
     bool closing_ = false;          // close(), abort() or lost
@@ -161,19 +179,24 @@ class StreamTransport final : public Transport,
     bool send_started_ = false;     // the backend has a send of out_ (queued or in flight)
     bool send_in_flight_ = false;   // and the kernel has out_'s bytes
     bool sendfile_active_ = false;  // between begin_sendfile and end_sendfile
-    long read_error_ = 0;           // -errno reported by the backend's receive
+    unsigned char step_due_ = 0;    // the steps the queued step will run
+    bool step_queued_ = false;      // on the loop's ready queue
+    Kind kind_;
+    unsigned char held_count_ = 0;  // in held_
     std::exception_ptr lost_exc_;
     Event* sendfile_flushed_ = nullptr;
 
-    Waiter read_waiter_{this, Interest::read, &on_readable};
-    Waiter write_waiter_{this, Interest::write, &on_writable};
-    Channel channel_{this};
-    Step step_{this};
-
-    std::array<Held, 4> held_{};
-    unsigned held_count_ = 0;
-    std::vector<Held> more_held_;  // a burst beyond held_ (let go once delivered)
-    std::string backlog_;          // received while paused, copied out of the ring
+    std::array<Held, 2> held_{};
+    // What a connection holds only in a burst or while paused: allocated then and let go once
+    // delivered, so that an idle connection carries a pointer, not the containers.
+    struct Overflow {
+        std::vector<Held> held;  // a burst beyond held_, held until the step (not copied)
+        std::string backlog;     // received while paused, copied out of the ring
+    };
+    std::unique_ptr<Overflow> overflow_;
+    Overflow& overflow();
+    bool has_backlog() const noexcept { return overflow_ && !overflow_->backlog.empty(); }
+    bool holds_more() const noexcept { return overflow_ && !overflow_->held.empty(); }
 
     // Writing: out_[out_pos_..] is being sent; more_ was written while the kernel had out_.
     std::string out_;

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "aio/connections.hpp"
+#include "aio/detail/allocator.hpp"
 #include "aio/dns.hpp"
 #include "aio/protocols.hpp"
 #include "aio/sleep.hpp"
@@ -24,10 +25,16 @@ IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std:
 
 namespace detail {
 
+void OneWaiter::Awaiter::throw_busy(Call what) {
+    static const char* const names[] = {"read", "read_into", "readexactly", "readuntil", "drain"};
+    throw RuntimeError(std::string(names[static_cast<int>(what)]) +
+                       "() called while another coroutine is already waiting");
+}
+
 // asyncio's StreamReaderProtocol with the reader's buffer in it: what the reader and the writer
 // of one connection share. Received bytes wait in rbuf[rpos..]; a buffer emptied by a read is let
 // go, so an idle connection holds none.
-struct StreamCore final : Protocol {
+struct StreamCore : Protocol {
     explicit StreamCore(std::size_t lim) : limit(lim) {}
 
     std::shared_ptr<Transport> transport;  // null for a reader fed by feed_data()
@@ -37,13 +44,12 @@ struct StreamCore final : Protocol {
     std::size_t rpos = 0;
     bool eof = false;
     bool reading_paused = false;  // we paused the transport (over 2 x limit)
-    std::exception_ptr error;     // the connection was lost with it
-    OneWaiter data_waiter;
-
     bool writing_paused = false;  // the transport's buffer is over its high-water mark
     bool lost = false;            // connection_lost has run
+    std::exception_ptr error;     // the connection was lost with it
+    OneWaiter data_waiter;
     OneWaiter drain_waiter;
-    Event closed;
+    std::unique_ptr<Event> closed;  // made by the first wait_closed() (most never call it)
 
     std::size_t available() const noexcept { return rbuf.size() - rpos; }
     std::string_view unread() const noexcept { return std::string_view(rbuf).substr(rpos); }
@@ -103,7 +109,7 @@ struct StreamCore final : Protocol {
     }
 
     // Waits until ready(); raises the connection's error. asyncio's _wait_for_data.
-    Task<> wait_for_data(const char* what) {
+    Task<> wait_for_data(OneWaiter::Call what) {
         while (!ready()) {
             resume_for_wait();
             auto wait = data_waiter.wait(what);
@@ -149,14 +155,14 @@ struct StreamCore final : Protocol {
         lost = true;
         data_waiter.wake();
         drain_waiter.wake();
-        closed.set();
+        if (closed) closed->set();
     }
 };
 
 namespace {
 std::shared_ptr<StreamCore> stream_over(Socket sock, std::size_t limit,
                                         std::shared_ptr<ConnectionWatcher> watcher) {
-    auto core = std::make_shared<StreamCore>(limit);
+    auto core = std::allocate_shared<StreamCore>(PoolAllocator<StreamCore>(), limit);
     core->transport = socket_transport(std::move(sock), core, std::move(watcher));
     return core;
 }
@@ -178,6 +184,7 @@ StreamWriter pipe_writer(int fd) {
 
 }  // namespace detail
 
+using detail::OneWaiter;
 using detail::StreamCore;
 
 // ---- StreamReader ----
@@ -221,18 +228,18 @@ Task<std::string> StreamReader::read_slow(long n) {
     if (n < 0) {
         while (!c.eof) {
             c.resume_for_wait();
-            auto wait = c.data_waiter.wait("read");
+            auto wait = c.data_waiter.wait(OneWaiter::Call::read);
             co_await wait;
             c.rethrow_error();
         }
         co_return c.take(c.available());
     }
-    co_await c.wait_for_data("read");
+    co_await c.wait_for_data(OneWaiter::Call::read);
     co_return c.take(std::min(static_cast<std::size_t>(n), c.available()));
 }
 
 StreamReader::ReadAwaiter::ReadAwaiter(StreamReader& r, long n) noexcept
-    : r_(r), n_(n), wait_(r.core_->data_waiter, "read") {}
+    : Awaiter(r.core_->data_waiter, detail::OneWaiter::Call::read), r_(r), n_(n) {}
 
 // read(n): answered from the buffer, or after one wait for data in place (the waiter lives in
 // this awaiter, in the caller's frame). read() to EOF takes read_slow().
@@ -252,7 +259,7 @@ std::coroutine_handle<> StreamReader::ReadAwaiter::await_suspend(std::coroutine_
         slow_ = r_.read_slow(n_);
         return slow_.operator co_await().await_suspend(h);
     }
-    wait_.await_suspend(h);
+    wait().await_suspend(h);
     suspended_ = true;
     return std::noop_coroutine();
 }
@@ -260,7 +267,7 @@ std::coroutine_handle<> StreamReader::ReadAwaiter::await_suspend(std::coroutine_
 std::string StreamReader::ReadAwaiter::await_resume() {
     if (slow_path_) return slow_.operator co_await().await_resume();
     StreamCore& c = *r_.core_;
-    if (suspended_) wait_.await_resume();  // CancelledError if cancelled (the data stays)
+    if (suspended_) wait().await_resume();  // CancelledError if cancelled (the data stays)
     c.rethrow_error();
     if (n_ == 0) return std::string();
     return c.take(std::min(static_cast<std::size_t>(n_), c.available()));
@@ -270,7 +277,7 @@ Task<std::size_t> StreamReader::read_into(std::span<char> buffer) {
     StreamCore& c = *core_;
     c.rethrow_error();
     if (buffer.empty()) co_return 0;
-    co_await c.wait_for_data("read_into");
+    co_await c.wait_for_data(OneWaiter::Call::read_into);
     const std::size_t n = std::min(buffer.size(), c.available());
     std::memcpy(buffer.data(), c.rbuf.data() + c.rpos, n);
     c.drop(n);
@@ -282,7 +289,7 @@ Task<std::string> StreamReader::readexactly(std::size_t n) {
     c.rethrow_error();
     while (c.available() < n) {
         if (c.eof) throw IncompleteReadError(c.take(c.available()), n);
-        auto wait = c.data_waiter.wait("readexactly");
+        auto wait = c.data_waiter.wait(OneWaiter::Call::readexactly);
         c.resume_for_wait();
         co_await wait;
         c.rethrow_error();
@@ -338,7 +345,7 @@ Task<std::string> StreamReader::readuntil(std::vector<std::string> separators) {
                                         offset);
         }
         if (c.eof) throw IncompleteReadError(c.take(buflen), std::nullopt);
-        auto wait = c.data_waiter.wait("readuntil");
+        auto wait = c.data_waiter.wait(OneWaiter::Call::readuntil);
         c.resume_for_wait();
         co_await wait;
         c.rethrow_error();
@@ -394,7 +401,7 @@ Task<> StreamWriter::drain_slow() {
     c.rethrow_error();
     if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
     while (c.writing_paused && !c.lost) {
-        auto wait = c.drain_waiter.wait("drain");
+        auto wait = c.drain_waiter.wait(OneWaiter::Call::drain);
         co_await wait;
     }
     c.rethrow_error();
@@ -418,8 +425,10 @@ bool StreamWriter::is_closing() const noexcept {
 }
 
 Task<> StreamWriter::wait_closed() {
-    if (!core_->transport) co_return;
-    co_await core_->closed.wait();
+    StreamCore& c = *core_;
+    if (!c.transport || c.lost) co_return;
+    if (!c.closed) c.closed = std::make_unique<Event>();
+    co_await c.closed->wait();
 }
 
 std::optional<SocketAddress> StreamWriter::get_extra_info(std::string_view name) const {
@@ -488,36 +497,62 @@ Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string pat
 
 namespace {
 
-// Runs one connection's handler; whatever way it ends, the connection is closed and the server
-// told, so that wait_closed() can finish.
-// (The handler is the server's own, alive as long as st: not copied per connection.)
-Task<> run_handler(std::shared_ptr<Server::State> st, const StreamHandler* handler,
-                   std::shared_ptr<StreamCore> core) {
-    struct Finished {
-        std::shared_ptr<Server::State> st;
-        std::shared_ptr<StreamCore> core;
-        ~Finished() {
-            if (core->transport) core->transport->close();
-            --st->handlers;
-            st->maybe_done();
+// A connection of start_server: its stream, and what is done when its handler's task ends,
+// whatever way it ends (asyncio's client_connected_cb task and its done callback): an exception
+// is reported, the connection closed, the server told. (A done callback, not a coroutine wrapped
+// around the handler: an idle connection does not carry a second frame.)
+struct ServedStream final : StreamCore, detail::DoneWaiter {
+    ServedStream(std::shared_ptr<Server::State> st, std::size_t limit)
+        : StreamCore(limit), DoneWaiter(&handler_done), server(std::move(st)) {}
+
+    std::shared_ptr<Server::State> server;
+    std::shared_ptr<ServedStream> self;  // until the handler's task has ended
+    detail::TaskBase* task = nullptr;
+
+    static void handler_done(DoneWaiter* w) noexcept {
+        auto* s = static_cast<ServedStream*>(w);
+        auto keep = std::move(s->self);
+        if (!s->task->cancelled()) {
+            if (std::exception_ptr error = s->task->peek_error()) {
+                s->task->mark_retrieved();
+                s->report(error);
+            }
         }
-    } finished{st, core};
-    try {
-        co_await (*handler)(StreamReader(core), StreamWriter(core));
-    } catch (const CancelledError&) {
-        throw;
-    } catch (...) {
-        get_running_loop().call_exception_handler(
-            {"Unhandled exception in client_connected_cb", std::current_exception(), {}});
+        s->finished();
     }
-}
+    void report(std::exception_ptr error) noexcept {
+        try {
+            get_running_loop().call_exception_handler(
+                {"Unhandled exception in client_connected_cb", std::move(error), {}});
+        } catch (...) {
+        }
+    }
+    // (The server is let go: what the handler shared the streams with may belong to it.)
+    void finished() noexcept {
+        if (transport) transport->close();
+        const auto st = std::move(server);
+        --st->handlers;
+        st->maybe_done();
+    }
+};
 
 std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler) {
     return [handler = std::move(handler)](Server::State& st, Socket conn) {
-        auto core = detail::stream_over(std::move(conn), st.limit, st.shared_from_this());
-        st.clients.insert(core->transport.get());
+        auto served = std::allocate_shared<ServedStream>(detail::PoolAllocator<ServedStream>(),
+                                                         st.shared_from_this(), st.limit);
+        served->transport =
+            detail::socket_transport(std::move(conn), served, st.shared_from_this());
         ++st.handlers;
-        create_task(run_handler(st.shared_from_this(), &handler, std::move(core)));
+        try {
+            auto task = create_task(handler(StreamReader(served), StreamWriter(served)));
+            served->task = task.state_ptr();
+            ServedStream& s = *served;
+            s.task->add_waiter(&s);
+            s.self = std::move(served);
+        } catch (...) {  // the handler (or its task) could not even start
+            served->report(std::current_exception());
+            served->finished();
+        }
     };
 }
 

@@ -456,3 +456,79 @@ AIO_TEST(Streams, AReaderThatDoesNotReadPausesItsTransport) {
     server.close();
     co_await server.wait_closed();
 }
+
+// ---- the server's side of a handler (asyncio's client_connected_cb task) ----
+
+// A handler that throws is reported (as asyncio's done callback does), its connection closed,
+// and the server's wait_closed() still finishes.
+AIO_TEST(Streams, AHandlerThatThrowsIsReportedAndItsConnectionClosed) {
+    auto handler = [](aio::StreamReader r, aio::StreamWriter) -> aio::Task<> {
+        co_await r.readline();
+        throw std::runtime_error("boom");
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write("hello\n");
+    EXPECT_EQ(co_await reader.read(), "");  // closed by the server
+    auto reports = aio::testing::take_reports();
+    AIO_ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].message, "Unhandled exception in client_connected_cb");
+    EXPECT_THROW(std::rethrow_exception(reports[0].exception), std::runtime_error);
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+// So is a handler that throws before it is even a coroutine (a plain function returning a Task).
+AIO_TEST(Streams, AHandlerThatCannotStartIsReportedAndItsConnectionClosed) {
+    aio::StreamHandler handler = [](aio::StreamReader, aio::StreamWriter) -> aio::Task<> {
+        throw std::invalid_argument("no handler today");
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    EXPECT_EQ(co_await reader.read(), "");
+    auto reports = aio::testing::take_reports();
+    AIO_ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].message, "Unhandled exception in client_connected_cb");
+    EXPECT_THROW(std::rethrow_exception(reports[0].exception), std::invalid_argument);
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+// wait_closed() from two tasks at once, and again once the connection is gone.
+AIO_TEST(Streams, WaitClosedFromSeveralTasksAndAfterTheEnd) {
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    auto waits = [](aio::StreamWriter w) -> aio::Task<int> {
+        co_await w.wait_closed();
+        co_return 1;
+    };
+    auto first = aio::create_task(waits(writer));
+    auto second = aio::create_task(waits(writer));
+    co_await aio::sleep(1ms);
+    EXPECT_FALSE(first.done());
+    writer.close();
+    const int a = co_await first;
+    const int b = co_await second;
+    EXPECT_EQ(a + b, 2);
+    co_await writer.wait_closed();  // at once
+    server.close();
+    co_await server.wait_closed();
+}
+
+// One reader at a time: a second one waiting on the same stream is refused with asyncio's
+// message, naming its call; the first still gets its data.
+AIO_TEST(StreamReader, ASecondWaitingReaderIsRefused) {
+    aio::StreamReader r;
+    auto first = aio::create_task(r.read(10));
+    co_await aio::sleep(0s);
+    try {
+        co_await r.readline();
+        ADD_FAILURE() << "a second reader was let wait";
+    } catch (const aio::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "readuntil() called while another coroutine is already waiting");
+    }
+    r.feed_data("data\n");
+    EXPECT_EQ(co_await first, "data\n");
+}

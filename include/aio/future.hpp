@@ -72,7 +72,7 @@ class FutureAwaiter : Suspension, DoneWaiter {
     explicit FutureAwaiter(State* s) noexcept
         : Suspension(&cancel_wait), DoneWaiter(&on_done), state_(s) {}
     ~FutureAwaiter() {
-        if (linked) state_->remove_waiter(this);
+        if (linked()) state_->remove_waiter(this);
     }
     bool await_ready() const noexcept { return state_->done(); }
     void await_suspend(std::coroutine_handle<> h) {

@@ -103,7 +103,9 @@ class StreamReader {
     std::shared_ptr<detail::StreamCore> core_;
 };
 
-class StreamReader::ReadAwaiter {
+// (Derived from the wait, so that its flags fill the wait's tail padding: it is in the frame of
+// every task that reads a stream.)
+class StreamReader::ReadAwaiter : detail::OneWaiter::Awaiter {
   public:
     ReadAwaiter(StreamReader& r, long n) noexcept;
     bool await_ready();
@@ -113,11 +115,11 @@ class StreamReader::ReadAwaiter {
     Task<std::string> as_task() && { return r_.read_slow(n_); }
 
   private:
-    StreamReader& r_;
-    long n_;
+    Awaiter& wait() noexcept { return *this; }  // for data, when the buffer is empty
     bool slow_path_ = false;
     bool suspended_ = false;
-    detail::OneWaiter::Awaiter wait_;  // for data, when the buffer is empty
+    StreamReader& r_;
+    long n_;
     Task<std::string> slow_;
 };
 

@@ -34,13 +34,16 @@ struct alignas(8) StreamChannel {
     using SentFn = void (*)(StreamChannel*, long result) noexcept;
     // Asked when the send is handed to the kernel: the bytes to send, untouched until on_sent.
     using OutgoingFn = std::pair<const char*, std::size_t> (*)(StreamChannel*) noexcept;
-    StreamChannel(int f, bool sock, ReceivedFn r, SentFn s, OutgoingFn o) noexcept
-        : fd(f), socket(sock), on_received(r), on_sent(s), outgoing(o) {}
+    // The callbacks, shared by every channel of a kind (a connection holds one pointer to them).
+    struct Ops {
+        ReceivedFn on_received;
+        SentFn on_sent;
+        OutgoingFn outgoing;
+    };
+    StreamChannel(int f, bool sock, const Ops& o) noexcept : fd(f), socket(sock), ops(&o) {}
     int fd;
     bool socket;  // else a pipe
-    ReceivedFn on_received;
-    SentFn on_sent;
-    OutgoingFn outgoing;
+    const Ops* ops;
     StreamChannel* next_send = nullptr;  // the backend's queue of sends to submit
 };
 

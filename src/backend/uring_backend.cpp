@@ -149,8 +149,8 @@ class UringBackend final : public Backend {
         if (w.fd < 0 || static_cast<std::size_t>(w.fd) >= fds_.size()) return;
         Entry& e = fds_[w.fd];
         Slot& s = w.interest == Interest::read ? e.reader : e.writer;
-        if (s.waiter != &w) return;
-        s.waiter = nullptr;
+        if (s.waiter() != &w) return;
+        s.clear();
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_poll_remove(sqe, poll_data(w.fd, w.interest, s.generation));
         io_uring_sqe_set_data64(sqe, kTagIgnore);
@@ -208,7 +208,7 @@ class UringBackend final : public Backend {
                 break;
         }
         io_uring_sqe_set_data(sqe, &op);
-        if (s) s->op = &op;
+        if (s) s->hold(op);
         ++pending_;
     }
 
@@ -229,7 +229,7 @@ class UringBackend final : public Backend {
 
     bool start_receiving(StreamChannel& ch) override {
         if (!ch.socket || !buffers_ready()) return false;
-        entry(ch.fd).channel = true;
+        entry(ch.fd).reader.channel = true;
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_recv_multishot(sqe, ch.fd, nullptr, 0, 0);
         sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -262,7 +262,7 @@ class UringBackend final : public Backend {
     }
 
     bool start_sending(StreamChannel& ch) override {
-        entry(ch.fd).channel = true;
+        entry(ch.fd).reader.channel = true;
         // Made into a submission just before the ring is entered, so that everything written
         // meanwhile goes in the same send.
         ch.next_send = nullptr;
@@ -291,16 +291,17 @@ class UringBackend final : public Backend {
         Entry& e = fds_[fd];
         prepare_sends();  // (a send queued for this fd must reach the kernel before the cancel)
         for (Slot* s : {&e.reader, &e.writer}) {
-            if (ReadinessWaiter* w = s->waiter) {
+            if (ReadinessWaiter* w = s->waiter()) {
                 unwatch(*w);
                 w->on_ready(w, true);
             }
         }
-        if (e.reader.op || e.writer.op || e.channel) {
+        if (e.reader.op() || e.writer.op() || e.reader.channel) {
             // The operations hold the file open; cancel them now, before the number is reused.
             // Their completions come later and no longer occupy the number.
-            e.reader.op = e.writer.op = nullptr;
-            e.channel = false;
+            e.reader.clear();
+            e.writer.clear();
+            e.reader.channel = false;
             io_uring_sqe* sqe = get_sqe();
             io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
             io_uring_sqe_set_data64(sqe, kTagIgnore);
@@ -311,16 +312,27 @@ class UringBackend final : public Backend {
   private:
     static constexpr unsigned kEntries = 1024;
     // One direction of an fd: a readiness waiter or an operation in flight, not both; one at a
-    // time, as on epoll (two readers of one socket would get its bytes in no useful order).
-    struct Slot {
-        ReadinessWaiter* waiter = nullptr;
+    // time, as on epoll (two readers of one socket would get its bytes in no useful order). An
+    // IoOp is a ReadinessWaiter, so one pointer holds either (an entry per fd number: 32 bytes).
+    class Slot {
+        ReadinessWaiter* holder_ = nullptr;
+        bool is_op_ = false;
+
+      public:
         std::uint16_t generation = 0;
-        IoOp* op = nullptr;
+        bool channel = false;  // (the reader's slot) a StreamChannel has had operations on the fd
+
+        ReadinessWaiter* waiter() const noexcept { return is_op_ ? nullptr : holder_; }
+        IoOp* op() const noexcept { return is_op_ ? static_cast<IoOp*>(holder_) : nullptr; }
+        bool busy() const noexcept { return holder_ != nullptr; }
+        void hold(ReadinessWaiter& w) noexcept { holder_ = &w, is_op_ = false; }
+        void hold(IoOp& op) noexcept { holder_ = &op, is_op_ = true; }
+        void clear() noexcept { holder_ = nullptr; }
     };
+    static_assert(sizeof(Slot) == 16);
     struct Entry {
         Slot reader;
         Slot writer;
-        bool channel = false;  // a StreamChannel has had operations on it
     };
 
     // The provided buffers, set up on the first multishot receive; false if the kernel has no
@@ -370,7 +382,7 @@ class UringBackend final : public Backend {
         while (StreamChannel* ch = sends_head_) {
             sends_head_ = ch->next_send;
             if (!sends_head_) sends_tail_ = &sends_head_;
-            const auto [data, len] = ch->outgoing(ch);
+            const auto [data, len] = ch->ops->outgoing(ch);
             io_uring_sqe* sqe = get_sqe();
             if (ch->socket)
                 io_uring_prep_send(sqe, ch->fd, data, len, MSG_NOSIGNAL);
@@ -382,7 +394,7 @@ class UringBackend final : public Backend {
 
     static Slot& claim(Entry& e, Interest interest) {
         Slot& s = interest == Interest::read ? e.reader : e.writer;
-        if (s.waiter || s.op)
+        if (s.busy())
             throw RuntimeError("another task is already waiting on this fd in the same direction");
         return s;
     }
@@ -401,7 +413,7 @@ class UringBackend final : public Backend {
     }
 
     void arm_poll(ReadinessWaiter& w, Slot& s) {
-        s.waiter = &w;
+        s.hold(w);
         ++s.generation;
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_poll_add(sqe, w.fd, w.interest == Interest::read ? POLLIN : POLLOUT);
@@ -442,7 +454,7 @@ class UringBackend final : public Backend {
                 if (op->tracked()) {
                     Entry& e = fds_[op->fd];
                     Slot& s = op->interest == Interest::read ? e.reader : e.writer;
-                    if (s.op == op) s.op = nullptr;
+                    if (s.op() == op) s.clear();
                 }
                 op->complete(res);
                 return;
@@ -452,9 +464,9 @@ class UringBackend final : public Backend {
                 const int fd = static_cast<int>(data >> 32);
                 const auto generation = static_cast<std::uint16_t>(data >> 4);
                 Slot& s = (data & 8) ? fds_[fd].writer : fds_[fd].reader;
-                ReadinessWaiter* w = s.waiter;
+                ReadinessWaiter* w = s.waiter();
                 if (!w || s.generation != generation) return;  // unwatched since
-                s.waiter = nullptr;
+                s.clear();
                 w->hangup = res < 0 || (res & (POLLHUP | POLLERR | POLLRDHUP));
                 if (!w->on_ready(w, false)) arm_poll(*w, s);
                 return;
@@ -477,13 +489,13 @@ class UringBackend final : public Backend {
                     use.filled = !incremental_ || !(flags & kCqeBufferMore);
                     if (res > 0) {
                         ++use.pieces;
-                        ch->on_received(ch, res, at, buffer, more);
+                        ch->ops->on_received(ch, res, at, buffer, more);
                     } else {
                         if (use.filled && use.pieces == 0) recycle(buffer);
-                        ch->on_received(ch, res, nullptr, 0, more);
+                        ch->ops->on_received(ch, res, nullptr, 0, more);
                     }
                 } else {
-                    ch->on_received(ch, res, nullptr, 0, more);
+                    ch->ops->on_received(ch, res, nullptr, 0, more);
                 }
                 return;
             }
@@ -491,7 +503,7 @@ class UringBackend final : public Backend {
                 auto* ch = reinterpret_cast<StreamChannel*>(data & ~kTagMask);
                 --pending_;
                 --channel_ops_;
-                ch->on_sent(ch, res);
+                ch->ops->on_sent(ch, res);
                 return;
             }
             default:

@@ -15,4 +15,17 @@ struct PoolAllocated {
     static void operator delete(void* p, std::size_t size) noexcept { pool_deallocate(p, size); }
 };
 
+// The pool as a standard allocator, for std::allocate_shared: a connection's objects come from
+// the pool, without malloc's header per block.
+template <class T>
+struct PoolAllocator {
+    using value_type = T;
+    PoolAllocator() noexcept = default;
+    template <class U>
+    PoolAllocator(const PoolAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { pool_deallocate(p, n * sizeof(T)); }
+    friend bool operator==(const PoolAllocator&, const PoolAllocator&) noexcept { return true; }
+};
+
 }  // namespace aio::detail

@@ -20,10 +20,10 @@ struct ReadinessWaiter {
     ReadinessWaiter(int f, Interest i, ReadyFn r) noexcept : fd(f), interest(i), on_ready(r) {}
     int fd;
     Interest interest;
-    ReadyFn on_ready;
     // Set by the backend before on_ready: the event said hang-up or error, so a short read does
     // not mean the fd is drained (the EOF after the data still has to be read).
     bool hangup = false;
+    ReadyFn on_ready;
 };
 
 class FdWaiter : Suspension, public ReadinessWaiter {

@@ -20,9 +20,10 @@ struct DoneWaiter {
     explicit DoneWaiter(Fn f) noexcept : notify(f) {}
     DoneWaiter(const DoneWaiter&) = delete;
     DoneWaiter& operator=(const DoneWaiter&) = delete;
+    // Whether it is in a future's list (its links are null when not).
+    bool linked() const noexcept { return next != nullptr; }
     DoneWaiter* prev = nullptr;
     DoneWaiter* next = nullptr;
-    bool linked = false;
     Fn notify;
 };
 

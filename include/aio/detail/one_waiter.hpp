@@ -13,10 +13,13 @@ namespace aio::detail {
 
 class OneWaiter {
   public:
+    // The call that waits, for the error a second waiter gets (one byte, not a string pointer:
+    // the awaiter sits in the frame of every task that reads a stream).
+    enum class Call : unsigned char { read, read_into, readexactly, readuntil, drain };
     class Awaiter;
-    // RuntimeError if another task is already waiting (asyncio: "... coroutine is already
-    // waiting for incoming data").
-    Awaiter wait(const char* what) noexcept;
+    // RuntimeError if another task is already waiting (asyncio: "read() called while another
+    // coroutine is already waiting for incoming data").
+    Awaiter wait(Call what) noexcept;
     void wake() noexcept {
         if (TaskBase* t = task_) {
             task_ = nullptr;
@@ -31,7 +34,7 @@ class OneWaiter {
 
 class OneWaiter::Awaiter : Suspension {
   public:
-    Awaiter(OneWaiter& w, const char* what) noexcept : Suspension(&cancel), w_(w), what_(what) {}
+    Awaiter(OneWaiter& w, Call what) noexcept : Suspension(&cancel), w_(w), what_(what) {}
     Awaiter(const Awaiter&) = delete;
     Awaiter& operator=(const Awaiter&) = delete;
     ~Awaiter() {
@@ -40,9 +43,7 @@ class OneWaiter::Awaiter : Suspension {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
         TaskBase& task = current_task_for_await();
-        if (w_.task_)
-            throw RuntimeError(std::string(what_) +
-                               "() called while another coroutine is already waiting");
+        if (w_.task_) throw_busy(what_);
         task_ = &task;
         w_.task_ = task_;
         task.suspend(h, this);
@@ -61,13 +62,14 @@ class OneWaiter::Awaiter : Suspension {
         self->task_->wake();
         return true;
     }
+    [[noreturn]] static void throw_busy(Call what);
     OneWaiter& w_;
-    const char* what_;
     TaskBase* task_ = nullptr;
     bool cancelled_ = false;
+    Call what_;
 };
 
-inline OneWaiter::Awaiter OneWaiter::wait(const char* what) noexcept {
+inline OneWaiter::Awaiter OneWaiter::wait(Call what) noexcept {
     return Awaiter(*this, what);
 }
 

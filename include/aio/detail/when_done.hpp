@@ -29,7 +29,7 @@ class WhenDone : Suspension, DoneWaiter {
     static void on_done(DoneWaiter* w) noexcept { static_cast<WhenDone*>(w)->task_->wake(); }
     static bool cancel_wait(Suspension* s, TaskBase&) noexcept {
         auto* self = static_cast<WhenDone*>(s);
-        if (!self->linked) return false;
+        if (!self->linked()) return false;
         self->f_->remove_waiter(self);
         self->cancelled_ = true;
         self->task_->wake();
