@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "accept_queue.hpp"
 #include "aio/dns.hpp"
 #include "aio/sleep.hpp"
 
@@ -19,24 +20,35 @@ bool out_of_descriptors(int err) noexcept {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
+// Whatever way it ends, the queue's accept is stopped first (the kernel's last report awaited),
+// then the error, if any, goes on.
 Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
-    while (st->serving) {
+    AcceptQueue accepted(st->listeners[index]);
+    std::exception_ptr error;
+    while (st->serving && !error) {
         bool back_off = false;
         try {
-            auto [conn, peer] = co_await sock_accept(st->listeners[index]);
+            Socket conn = co_await accepted.next();
             // Accepted while the server was closing (the kernel finished the accept before the
             // cancellation reached it): not served; the connection is closed here.
-            if (!st->serving) co_return;
+            if (!st->serving) break;
             st->serve(*st, std::move(conn));
         } catch (const std::system_error& e) {
             // Out of file descriptors: wait for some to be freed, then accept again.
-            if (!out_of_descriptors(e.code().value())) throw;
-            get_running_loop().call_exception_handler(
-                {"accept failed, backing off", std::current_exception(), {}});
-            back_off = true;
+            if (out_of_descriptors(e.code().value())) {
+                get_running_loop().call_exception_handler(
+                    {"accept failed, backing off", std::current_exception(), {}});
+                back_off = true;
+            } else {
+                error = std::current_exception();
+            }
+        } catch (...) {  // (CancelledError too)
+            error = std::current_exception();
         }
         if (back_off) co_await sleep(std::chrono::milliseconds(100));
     }
+    co_await accepted.stop();
+    if (error) std::rethrow_exception(error);
 }
 
 }  // namespace

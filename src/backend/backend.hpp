@@ -47,6 +47,19 @@ struct alignas(8) StreamChannel {
     StreamChannel* next_send = nullptr;  // the backend's queue of sends to submit
 };
 
+// A listening socket whose connections a completion backend accepts itself, one submission for
+// all of them (io_uring's multishot accept). Lives in the accept loop's frame.
+struct AcceptChannel {
+    // A connection (result: its fd, non-blocking and close-on-exec) or an error (-errno;
+    // -ECANCELED after stop_accepting or when the fd is forgotten). more: accepting goes on;
+    // false: this is the last report until start_accepting() again.
+    using AcceptedFn = void (*)(AcceptChannel*, int result, bool more) noexcept;
+    AcceptChannel(int f, AcceptedFn a) noexcept : fd(f), on_accepted(a) {}
+    int fd;
+    AcceptedFn on_accepted;
+    bool armed = false;  // the backend has it (set by start_accepting, cleared by the last report)
+};
+
 class Backend {
   public:
     virtual ~Backend() = default;
@@ -87,6 +100,14 @@ class Backend {
     virtual void release_buffer(unsigned) noexcept {}
     // One send of ch.outgoing(), made with the iteration's other submissions.
     virtual bool start_sending(StreamChannel&) { return false; }
+
+    // Accepting (AcceptChannel): reports every connection until an error or stop_accepting();
+    // false when the backend does not offer it (the caller accepts on readiness instead).
+    virtual bool start_accepting(AcceptChannel&) { return false; }
+    // Ends accepting early; the last report still comes.
+    virtual void stop_accepting(AcceptChannel&) noexcept {}
+    // The channel is being destroyed while armed: stop it and block until its last report.
+    virtual void abandon_accepting(AcceptChannel&) noexcept {}
 
     // Loop close: blocks until the kernel has reported the end of every connection operation.
     virtual void settle() noexcept {}

@@ -32,6 +32,7 @@ constexpr std::uint64_t kTagWakeup = 2;   // the eventfd read
 constexpr std::uint64_t kTagIgnore = 3;   // cancellations and poll removals: nothing to do
 constexpr std::uint64_t kTagReceive = 4;  // a StreamChannel's address | 4: its multishot receive
 constexpr std::uint64_t kTagSend = 5;     // a StreamChannel's address | 5: its send
+constexpr std::uint64_t kTagAccept = 6;   // an AcceptChannel's address | 6: its multishot accept
 
 // The provided-buffer ring the multishot receives of every connection share: a connection holds
 // a buffer only from its data's arrival until its protocol has taken the bytes.
@@ -273,6 +274,33 @@ class UringBackend final : public Backend {
         return true;
     }
 
+    bool start_accepting(AcceptChannel& ch) override {
+        if (no_multishot_accept_) return false;
+        entry(ch.fd).reader.channel = true;
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_multishot_accept(sqe, ch.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagAccept);
+        ch.armed = true;
+        ++pending_;
+        ++channel_ops_;
+        return true;
+    }
+
+    void stop_accepting(AcceptChannel& ch) noexcept override {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagAccept, 0);
+        io_uring_sqe_set_data64(sqe, kTagIgnore);
+    }
+
+    void abandon_accepting(AcceptChannel& ch) noexcept override {
+        stop_accepting(ch);
+        while (ch.armed) {
+            const int r = io_uring_submit_and_wait(&ring_, 1);
+            if (r < 0 && r != -EINTR) break;
+            reap();
+        }
+    }
+
     void settle() noexcept override {
         prepare_sends();
         // Every fd was closed (forget cancels what the kernel has on it), so the reports come
@@ -499,6 +527,19 @@ class UringBackend final : public Backend {
                 }
                 return;
             }
+            case kTagAccept: {
+                auto* ch = reinterpret_cast<AcceptChannel*>(data & ~kTagMask);
+                const bool more = flags & IORING_CQE_F_MORE;
+                if (!more) {
+                    --pending_;
+                    --channel_ops_;
+                    ch->armed = false;
+                    // A kernel without multishot accept (before 5.19) refuses it at once.
+                    if (res == -EINVAL) no_multishot_accept_ = true;
+                }
+                ch->on_accepted(ch, res, more);
+                return;
+            }
             case kTagSend: {
                 auto* ch = reinterpret_cast<StreamChannel*>(data & ~kTagMask);
                 --pending_;
@@ -523,6 +564,7 @@ class UringBackend final : public Backend {
     };
     std::vector<BufferUse> uses_;
     bool incremental_ = false;
+    bool no_multishot_accept_ = false;
     char* buffers_ = nullptr;
     bool buffers_failed_ = false;
     StreamChannel* sends_head_ = nullptr;
