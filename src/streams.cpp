@@ -26,7 +26,7 @@ IncompleteReadError::IncompleteReadError(std::string partial, std::optional<std:
 namespace detail {
 
 void OneWaiter::Awaiter::throw_busy(Call what) {
-    static const char* const names[] = {"read", "read_into", "readexactly", "readuntil", "drain"};
+    static const char* const names[] = {"read", "read_into", "readexactly", "readuntil"};
     throw RuntimeError(std::string(names[static_cast<int>(what)]) +
                        "() called while another coroutine is already waiting");
 }
@@ -48,8 +48,10 @@ struct StreamCore : Protocol {
     bool lost = false;            // connection_lost has run
     std::exception_ptr error;     // the connection was lost with it
     OneWaiter data_waiter;
-    OneWaiter drain_waiter;
-    std::unique_ptr<Event> closed;  // made by the first wait_closed() (most never call it)
+    // Made on first use (most connections never wait): set while writing may go on, so that
+    // every task in drain() wakes when the transport resumes (bpo-29930), and once closed.
+    std::unique_ptr<Event> writable;
+    std::unique_ptr<Event> closed;
 
     std::size_t available() const noexcept { return rbuf.size() - rpos; }
     std::string_view unread() const noexcept { return std::string_view(rbuf).substr(rpos); }
@@ -142,10 +144,13 @@ struct StreamCore : Protocol {
         data_waiter.wake();
         return true;  // the writer may go on (asyncio's StreamReaderProtocol)
     }
-    void pause_writing() override { writing_paused = true; }
+    void pause_writing() override {
+        writing_paused = true;
+        if (writable) writable->clear();
+    }
     void resume_writing() override {
         writing_paused = false;
-        drain_waiter.wake();
+        if (writable) writable->set();
     }
     void connection_lost(std::exception_ptr exc) override {
         if (exc)
@@ -154,7 +159,7 @@ struct StreamCore : Protocol {
             eof = true;
         lost = true;
         data_waiter.wake();
-        drain_waiter.wake();
+        if (writable) writable->set();
         if (closed) closed->set();
     }
 };
@@ -401,8 +406,8 @@ Task<> StreamWriter::drain_slow() {
     c.rethrow_error();
     if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
     while (c.writing_paused && !c.lost) {
-        auto wait = c.drain_waiter.wait(OneWaiter::Call::drain);
-        co_await wait;
+        if (!c.writable) c.writable = std::make_unique<Event>();
+        co_await c.writable->wait();
     }
     c.rethrow_error();
     if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");

@@ -1,5 +1,5 @@
 // A place for one task to wait until something it checks for has happened (a stream reader
-// waiting for data, a writer for drain): wake() resumes it. Frameless: the awaiter lives in the
+// waiting for data): wake() resumes it. Frameless: the awaiter lives in the
 // waiting frame. Cancelling the wait resumes the task with CancelledError; a task woken and then
 // cancelled before it ran gets the cancellation at its next await, and nothing is lost, since
 // what it waited for is still there to be checked.
@@ -15,7 +15,7 @@ class OneWaiter {
   public:
     // The call that waits, for the error a second waiter gets (one byte, not a string pointer:
     // the awaiter sits in the frame of every task that reads a stream).
-    enum class Call : unsigned char { read, read_into, readexactly, readuntil, drain };
+    enum class Call : unsigned char { read, read_into, readexactly, readuntil };
     class Awaiter;
     // RuntimeError if another task is already waiting (asyncio: "read() called while another
     // coroutine is already waiting for incoming data").
