@@ -1,12 +1,11 @@
 #include "aio/connections.hpp"
 
-#include <fcntl.h>
-
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
 
 #include "aio/dns.hpp"
+#include "backend/sys.hpp"
 #include "datagram_transport.hpp"
 #include "servers.hpp"
 #include "stream_transport.hpp"
@@ -24,11 +23,9 @@ Connection make_connection(Socket sock, const ProtocolFactory& factory) {
 Connection make_pipe_connection(int fd, detail::StreamTransport::Kind kind,
                                 const ProtocolFactory& factory) {
     Socket owned(fd);
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+    if (const int err = detail::sys::adopt_fd(fd); err < 0) {
         owned.release();
-        throw std::system_error(errno, std::generic_category(), "pipe");
+        throw std::system_error(-err, std::generic_category(), "pipe");
     }
     auto protocol = factory();
     auto transport = detail::StreamTransport::create(std::move(owned), kind, protocol);

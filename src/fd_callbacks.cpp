@@ -1,12 +1,11 @@
 #include "fd_callbacks.hpp"
 
-#include <poll.h>
-
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
 #include "backend/backend.hpp"
+#include "backend/sys.hpp"
 
 namespace aio::detail {
 
@@ -65,8 +64,7 @@ bool FdCallbacks::remove(int fd, Interest interest) {
 
 // Ready now: call back on the next iteration; else wait for readiness.
 void FdCallbacks::arm(Entry& e) {
-    pollfd p{e.fd, static_cast<short>(e.interest == Interest::read ? POLLIN : POLLOUT), 0};
-    if (::poll(&p, 1, 0) > 0) {
+    if (sys::ready_now(e.fd, e.interest == Interest::write)) {
         e.watched = false;
         loop_.schedule(&e);
     } else {

@@ -1,8 +1,7 @@
 #include "aio/detail/fd_waiter.hpp"
 
-#include <poll.h>
-
 #include "backend/backend.hpp"
+#include "backend/sys.hpp"
 
 namespace aio::detail {
 
@@ -13,8 +12,7 @@ FdWaiter::~FdWaiter() {
 void FdWaiter::await_suspend(std::coroutine_handle<> h) {
     task_ = &current_task_for_await();
     if (check_first_) {
-        pollfd p{fd, static_cast<short>(interest == Interest::read ? POLLIN : POLLOUT), 0};
-        if (::poll(&p, 1, 0) > 0) {  // ready already: just yield once
+        if (sys::ready_now(fd, interest == Interest::write)) {  // ready already: just yield once
             task_->suspend(h, nullptr);
             task_->wake();
             return;

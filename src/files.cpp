@@ -22,7 +22,7 @@ using detail::IoOp;
 
 // io_uring does the operation itself; epoll sends it to a thread.
 bool kernel_does_files() {
-    return get_running_loop().backend().completes_io();
+    return get_running_loop().backend().does_file_io();
 }
 
 long check(long result, const char* what) {

@@ -1,11 +1,9 @@
 #include "aio/detail/io_op.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 
 #include "backend/backend.hpp"
+#include "backend/sys.hpp"
 
 namespace aio::detail {
 
@@ -39,66 +37,36 @@ IoOp::IoOp(Kind kind, int fd, const FileArgs& args) noexcept : IoOp(kind, fd, ar
 
 IoOp::~IoOp() {
     if (state_ != State::waiting) return;
-    Backend& backend = task_->loop().backend();
-    if (completes_) {
-        state_ = State::abandoned;
-        backend.abandon(*this);
-    } else {
-        backend.unwatch(*this);
-    }
+    state_ = State::abandoned;
+    task_->loop().backend().abandon(*this);
 }
 
 long IoOp::perform() noexcept {
-    while (true) {
-        long r;
-        switch (kind_) {
-            case Kind::recv:
-                r = ::recv(fd, buf_, len_, 0);
-                break;
-            case Kind::send:
-                r = ::send(fd, buf_, len_, MSG_NOSIGNAL);
-                break;
-            case Kind::accept:
-                r = ::accept4(fd, addr_, addrlen_, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                break;
-            case Kind::recvmsg:
-                r = ::recvmsg(fd, static_cast<msghdr*>(buf_), 0);
-                break;
-            case Kind::sendmsg:
-                r = ::sendmsg(fd, static_cast<msghdr*>(buf_), MSG_NOSIGNAL);
-                break;
-            case Kind::read:
-                r = ::read(fd, buf_, len_);
-                break;
-            case Kind::write:
-                r = ::write(fd, buf_, len_);
-                break;
-            default:  // file operations go to a thread on readiness backends, never here
-                return -EOPNOTSUPP;
-            case Kind::connect:
-                if (connect_started_) {  // writable: the handshake is over, one way or another
-                    int err = 0;
-                    socklen_t n = sizeof err;
-                    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) < 0) return -errno;
-                    return -err;
-                }
-                connect_started_ = true;
-                if (::connect(fd, addr_, *addrlen_) == 0) return 0;
-                // In progress (EINTR too: the connection goes on): wait for writability.
-                if (errno == EINPROGRESS || errno == EINTR || errno == EAGAIN) return -EAGAIN;
-                return -errno;
-        }
-        if (r >= 0) return r;
-        if (errno == EINTR) continue;
-        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    switch (kind_) {
+        case Kind::recv:
+        case Kind::read:
+            return sys::receive(fd, kind_ == Kind::recv, buf_, len_);
+        case Kind::send:
+        case Kind::write:
+            return sys::transmit(fd, kind_ == Kind::send, buf_, len_);
+        case Kind::accept:
+            return sys::accept_connection(fd, addr_, addrlen_);
+        case Kind::recvmsg:
+            return sys::receive_message(fd, static_cast<msghdr*>(buf_));
+        case Kind::sendmsg:
+            return sys::send_message(fd, static_cast<const msghdr*>(buf_));
+        case Kind::connect:
+            if (connect_started_) return sys::connect_result(fd);  // writable: the handshake ended
+            connect_started_ = true;
+            return sys::start_connect(fd, addr_, *addrlen_);
+        default:  // file operations go to a thread on readiness backends, never here
+            return -EOPNOTSUPP;
     }
 }
 
 bool IoOp::await_ready() noexcept {
     EventLoop* loop = running_loop;
-    if (!loop || loop->backend().completes_io()) return false;
-    result_ = perform();
-    if (result_ == -EAGAIN) return false;
+    if (!loop || !loop->backend().try_now(*this)) return false;
     // Done at once. A task reading a socket that always has data would never let the others
     // run: it spends coop budget like any immediate await, and yields when that is gone.
     if (loop->spend_budget()) return true;
@@ -112,12 +80,7 @@ void IoOp::await_suspend(std::coroutine_handle<> h) {
         task_->yield_at(h);
         return;
     }
-    Backend& backend = task_->loop().backend();
-    completes_ = backend.completes_io();
-    if (completes_)
-        backend.submit(*this);
-    else
-        backend.watch(*this);
+    task_->loop().backend().start(*this);
     state_ = State::waiting;
     task_->suspend(h, this);
 }
@@ -146,23 +109,17 @@ bool IoOp::retry(ReadinessWaiter* w, bool fd_closing) noexcept {
     return true;
 }
 
+// A backend that stops the operation at once (readiness) lets the task resume now, cancelled; one
+// whose kernel has the buffers (completion) resumes it on the operation's own completion, and
+// the cancel stays pending on the task: raised then, or at the next await if the operation won.
 bool IoOp::cancel_op(Suspension* s, TaskBase&) noexcept {
     auto* op = static_cast<IoOp*>(s);
-    if (op->state_ != State::waiting) return false;
-    Backend& backend = op->task_->loop().backend();
-    if (!op->completes_) {
-        backend.unwatch(*op);
-        op->state_ = State::cancelled;
-        op->task_->wake();
-        return true;
-    }
-    // The kernel has the buffers: ask it to stop, and resume on its completion (the cancel stays
-    // pending on the task and is raised then, or at the next await if the operation won).
-    if (!op->cancel_requested_) {
-        op->cancel_requested_ = true;
-        backend.cancel(*op);
-    }
-    return false;
+    if (op->state_ != State::waiting || op->cancel_requested_) return false;
+    op->cancel_requested_ = true;
+    if (!op->task_->loop().backend().cancel(*op)) return false;
+    op->state_ = State::cancelled;
+    op->task_->wake();
+    return true;
 }
 
 }  // namespace aio::detail

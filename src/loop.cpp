@@ -186,7 +186,7 @@ void EventLoop::run_once() {
     if (ready_.empty() || stopping_ || ++busy_iterations_ >= kBusyPollInterval) {
         busy_iterations_ = 0;
         poll_backend();
-    } else if (backend_->batches_submissions()) {
+    } else {
         backend_->flush();  // io_uring: submit this iteration's operations, take completions
     }
     take_threadsafe_callbacks();

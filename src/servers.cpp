@@ -2,8 +2,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +9,7 @@
 #include "accept_queue.hpp"
 #include "aio/dns.hpp"
 #include "aio/sleep.hpp"
+#include "backend/sys.hpp"
 
 namespace aio {
 namespace detail {
@@ -56,10 +55,8 @@ Task<> accept_loop(std::shared_ptr<Server::State> st, std::size_t index) {
 std::shared_ptr<StreamTransport> socket_transport(Socket sock,
                                                   std::shared_ptr<BaseProtocol> protocol,
                                                   std::shared_ptr<ConnectionWatcher> watcher) {
-    int domain = AF_UNIX;
-    socklen_t len = sizeof domain;
-    ::getsockopt(sock.fileno(), SOL_SOCKET, SO_DOMAIN, &domain, &len);
-    if (domain != AF_UNIX) sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);
+    const int family = sys::socket_family(sock.fileno());
+    if (family == AF_INET || family == AF_INET6) sock.set_option(IPPROTO_TCP, TCP_NODELAY, 1);
     return StreamTransport::create(std::move(sock), StreamTransport::Kind::socket,
                                    std::move(protocol), std::move(watcher));
 }
@@ -86,9 +83,7 @@ Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, Serve
 }
 
 void remove_stale_socket(const std::string& path) {
-    struct stat st {};
-    if (!path.empty() && path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-        ::unlink(path.c_str());
+    if (!path.empty()) sys::remove_socket_file(path.c_str());
 }
 
 std::vector<Socket> listen_unix(const std::string& path, ServerOptions options) {
@@ -135,7 +130,7 @@ void Server::close() {
         t.cancel();
     for (auto& s : st.listeners)
         s.close();
-    if (!st.unix_path.empty()) ::unlink(st.unix_path.c_str());
+    if (!st.unix_path.empty()) detail::sys::remove_socket_file(st.unix_path.c_str());
     st.maybe_done();
 }
 

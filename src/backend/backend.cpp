@@ -9,12 +9,6 @@
 
 namespace aio::detail {
 
-void Backend::submit(IoOp&) {
-    throw RuntimeError("this backend does not complete I/O operations");
-}
-void Backend::cancel(IoOp&) noexcept {}
-void Backend::abandon(IoOp&) noexcept {}
-
 namespace {
 BackendKind kind_from_environment() {
     const char* v = std::getenv("AIO_BACKEND");

@@ -3,10 +3,12 @@
 // next timer; the backend blocks at most that long and puts whatever completed on the loop's
 // ready queue. wakeup() is the one thread-safe call: it ends a wait() early.
 //
-// Two kinds of backend. A readiness backend (epoll) watches fds: socket operations try their
-// system call first and, when it would block, the backend retries it on readiness. A completion
-// backend (io_uring) is handed the operations themselves (submit), batched into one system call
-// per loop iteration; both kinds serve readiness waits (watch) for foreign fds.
+// Two kinds of backend, one contract. A readiness backend (epoll) watches fds: an operation
+// tries its system call at once and, when it would block, the backend retries it on readiness.
+// A completion backend (io_uring) is handed the operations themselves, batched into one system
+// call per loop iteration. Callers never ask which kind they have: an IoOp goes through
+// try_now / start / cancel / abandon, a connection through StreamChannel and AcceptChannel, and
+// both kinds serve readiness waits (watch) for foreign fds.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -68,9 +70,8 @@ class Backend {
     // no limit; zero: just poll).
     virtual void wait(Duration timeout) = 0;
     // Between waits, while the loop is busy: hand queued submissions to the kernel and collect
-    // completions that need no system call. Only called when batches_submissions().
+    // completions that need no system call (nothing to do for a readiness backend).
     virtual void flush() {}
-    bool batches_submissions() const noexcept { return completes_io_; }
     // Thread-safe: makes the current or next wait() return promptly.
     virtual void wakeup() noexcept = 0;
     // How many operations and readiness waits are in flight; the virtual clock never jumps past
@@ -82,14 +83,20 @@ class Backend {
     virtual void watch(ReadinessWaiter& w) = 0;
     virtual void unwatch(ReadinessWaiter& w) noexcept = 0;
 
-    // Completion backends: the kernel does `op` and the backend calls op.complete(result).
-    bool completes_io() const noexcept { return completes_io_; }
-    virtual void submit(IoOp& op);
-    // Asks the kernel to stop `op` early; its completion still arrives (usually -ECANCELED).
-    virtual void cancel(IoOp& op) noexcept;
-    // `op`'s frame is being destroyed while the kernel has it: cancel it and wait, blocking, for
-    // its completion (loop close only).
-    virtual void abandon(IoOp& op) noexcept;
+    // An operation a task awaits (IoOp). try_now: done at once (op.complete() called, true),
+    // as a readiness backend does with the non-blocking system call; false if it must wait.
+    virtual bool try_now(IoOp& op) noexcept = 0;
+    // Starts waiting: the backend calls op.complete(result) when it is done.
+    virtual void start(IoOp& op) = 0;
+    // Asks the backend to stop `op`: true if it stopped at once (no completion will come), false
+    // if its completion is still to come (the kernel's, usually -ECANCELED).
+    virtual bool cancel(IoOp& op) noexcept = 0;
+    // `op`'s frame is being destroyed with `op` started: afterwards the backend never touches
+    // it (a completion backend cancels it and waits, blocking, for its completion: loop close).
+    virtual void abandon(IoOp& op) noexcept = 0;
+    // Whether file operations (IoOp file kinds) are the kernel's to do here; if not, files go to
+    // a thread (files.cpp).
+    virtual bool does_file_io() const noexcept { return false; }
 
     // Connections (StreamChannel). Each returns false when the backend does not offer it for this
     // fd; the transport then reads and writes on readiness (watch) itself.
@@ -115,12 +122,6 @@ class Backend {
     // The fd is about to be closed: readiness waiters on it are woken (their retried call reports
     // the error) and operations in flight on it end with EBADF.
     virtual void forget(int fd) noexcept = 0;
-
-  protected:
-    explicit Backend(bool completes_io) noexcept : completes_io_(completes_io) {}
-
-  private:
-    bool completes_io_;
 };
 
 // The backend for a new loop: the one asked for (options, else AIO_BACKEND), else io_uring when

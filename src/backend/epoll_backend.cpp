@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aio/detail/fd_waiter.hpp"
+#include "aio/detail/io_op.hpp"
 #include "aio/errors.hpp"
 #include "backend/backend.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 
 class EpollBackend final : public Backend {
   public:
-    EpollBackend() : Backend(false) {
+    EpollBackend() {
         epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epfd_ < 0) throw_errno("epoll_create1");
         wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -145,6 +146,21 @@ class EpollBackend final : public Backend {
             due_.emplace_back(fd, w.interest);
         }
     }
+
+    // Operations: the non-blocking call at once; on EAGAIN, again each time the fd is ready
+    // (IoOp's readiness callback).
+    bool try_now(IoOp& op) noexcept override {
+        const long r = op.perform();
+        if (r == -EAGAIN) return false;
+        op.complete(r);
+        return true;
+    }
+    void start(IoOp& op) override { watch(op); }
+    bool cancel(IoOp& op) noexcept override {
+        unwatch(op);
+        return true;
+    }
+    void abandon(IoOp& op) noexcept override { unwatch(op); }
 
     void unwatch(ReadinessWaiter& w) noexcept override {
         const int fd = w.fd;

@@ -1,7 +1,10 @@
 #include "backend/sys.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +34,44 @@ long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
         r = socket ? ::send(fd, buf, len, MSG_NOSIGNAL) : ::write(fd, buf, len);
     while (r < 0 && errno == EINTR);
     return result(r);
+}
+
+long accept_connection(int fd, sockaddr* addr, socklen_t* addr_len) noexcept {
+    long r;
+    do
+        r = ::accept4(fd, addr, addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long receive_message(int fd, msghdr* msg) noexcept {
+    long r;
+    do
+        r = ::recvmsg(fd, msg, 0);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long send_message(int fd, const msghdr* msg) noexcept {
+    long r;
+    do
+        r = ::sendmsg(fd, msg, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long start_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
+    if (::connect(fd, addr, len) == 0) return 0;
+    // In progress (EINTR too: the connection goes on): wait for writability.
+    if (errno == EINPROGRESS || errno == EINTR || errno == EAGAIN) return -EAGAIN;
+    return -errno;
+}
+
+long connect_result(int fd) noexcept {
+    int err = 0;
+    socklen_t n = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) < 0) return -errno;
+    return -err;
 }
 
 long receive_from(int fd, void* buf, std::size_t len, sockaddr* from,
@@ -79,6 +120,31 @@ void ignore_sigpipe() noexcept {
         if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
             ::signal(SIGPIPE, SIG_IGN);
     });
+}
+
+bool ready_now(int fd, bool for_writing) noexcept {
+    pollfd p{fd, static_cast<short>(for_writing ? POLLOUT : POLLIN), 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+int adopt_fd(int fd) noexcept {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -errno;
+    return 0;
+}
+
+int socket_family(int fd) noexcept {
+    int family = AF_UNSPEC;
+    socklen_t len = sizeof family;
+    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0) return AF_UNSPEC;
+    return family;
+}
+
+void remove_socket_file(const char* path) noexcept {
+    struct stat st {};
+    if (path[0] != '\0' && ::stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path);
 }
 
 int shutdown_write(int fd) noexcept {

@@ -47,7 +47,7 @@ constexpr unsigned kCqeBufferMore = 1U << 4;      // IORING_CQE_F_BUF_MORE
 
 class UringBackend final : public Backend {
   public:
-    UringBackend() : Backend(true) {}
+    UringBackend() = default;
     ~UringBackend() override {
         if (ring_ready_) io_uring_queue_exit(&ring_);
         if (buf_ring_) ::munmap(buf_ring_, ring_bytes());
@@ -157,7 +157,10 @@ class UringBackend final : public Backend {
         io_uring_sqe_set_data64(sqe, kTagIgnore);
     }
 
-    void submit(IoOp& op) override {
+    bool try_now(IoOp&) noexcept override { return false; }  // the kernel does it: start()
+    bool does_file_io() const noexcept override { return true; }
+
+    void start(IoOp& op) override {
         Slot* s = op.tracked() ? &claim(entry(op.fd), op.interest) : nullptr;
         io_uring_sqe* sqe = get_sqe();
         const IoOp::FileArgs& f = op.file_args();
@@ -213,10 +216,11 @@ class UringBackend final : public Backend {
         ++pending_;
     }
 
-    void cancel(IoOp& op) noexcept override {
+    bool cancel(IoOp& op) noexcept override {
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_cancel(sqe, &op, 0);
         io_uring_sqe_set_data64(sqe, kTagIgnore);
+        return false;  // the operation's own completion is still to come
     }
 
     void abandon(IoOp& op) noexcept override {

@@ -77,16 +77,17 @@ class IoOp : Suspension, public ReadinessWaiter {
     bool in_flight() const noexcept {
         return state_ == State::waiting || state_ == State::abandoned;
     }
+    // The non-blocking system call, for readiness backends: the result, or -errno (-EAGAIN:
+    // not yet).
+    long perform() noexcept;
 
   private:
     enum class State : unsigned char { idle, waiting, done, cancelled, abandoned };
-    long perform() noexcept;  // the system call, for readiness backends: result or -errno
     static bool retry(ReadinessWaiter* w, bool fd_closing) noexcept;
     static bool cancel_op(Suspension* s, TaskBase&) noexcept;
 
     Kind kind_;
     State state_ = State::idle;
-    bool completes_ = false;  // submitted to a completion backend
     bool cancel_requested_ = false;
     bool connect_started_ = false;
     bool yielded_ = false;  // done at once, then yielded for the coop budget
