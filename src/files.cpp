@@ -18,6 +18,7 @@ namespace aio {
 
 namespace {
 
+using detail::FileOp;
 using detail::IoOp;
 
 // io_uring does the operation itself; epoll sends it to a thread.
@@ -43,8 +44,8 @@ long retrying(F call) {
 
 // One io_uring file operation; the result or -errno. Whatever args point to lives in the
 // caller's frame, which the IoOp keeps until the kernel is done with it (even when cancelled).
-Task<long> submit(IoOp::Kind kind, int fd, IoOp::FileArgs args) {
-    IoOp op(kind, fd, args);
+Task<long> submit(IoOp::Kind kind, int fd, FileOp::Args args) {
+    FileOp op(kind, fd, args);
     co_return co_await op;
 }
 
@@ -106,8 +107,8 @@ Task<std::size_t> write_all(int fd, std::string data, long long offset) {
     }
     std::size_t done = 0;
     while (done < data.size()) {
-        IoOp::FileArgs args{data.data() + done, data.size() - done,
-                            offset < 0 ? -1 : offset + static_cast<long long>(done)};
+        FileOp::Args args{data.data() + done, data.size() - done,
+                          offset < 0 ? -1 : offset + static_cast<long long>(done)};
         done += static_cast<std::size_t>(
             check(co_await submit(IoOp::Kind::file_write, fd, args), what));
     }
@@ -129,7 +130,7 @@ Task<FileStat> stat_at(int dirfd, std::string path, int flags) {
     struct statx out {};
     long r;
     if (kernel_does_files()) {
-        IoOp::FileArgs args;
+        FileOp::Args args;
         args.buf = path.data();
         args.flags = flags;
         args.out = &out;
@@ -270,7 +271,7 @@ Task<File> open(std::string path, std::string mode) {
     const int flags = open_flags(mode);
     constexpr unsigned kMode = 0666;
     if (kernel_does_files()) {
-        IoOp::FileArgs args;
+        FileOp::Args args;
         args.buf = path.data();
         args.flags = flags;
         args.mode = kMode;

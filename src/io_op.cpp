@@ -31,10 +31,6 @@ IoOp::IoOp(Kind kind, int fd, void* buf, std::size_t len, sockaddr* addr,
       addr_(addr),
       addrlen_(addrlen) {}
 
-IoOp::IoOp(Kind kind, int fd, const FileArgs& args) noexcept : IoOp(kind, fd, args.buf, args.len) {
-    file_ = args;
-}
-
 IoOp::~IoOp() {
     if (state_ != State::waiting) return;
     state_ = State::abandoned;

@@ -163,7 +163,6 @@ class UringBackend final : public Backend {
     void start(IoOp& op) override {
         Slot* s = op.tracked() ? &claim(entry(op.fd), op.interest) : nullptr;
         io_uring_sqe* sqe = get_sqe();
-        const IoOp::FileArgs& f = op.file_args();
         switch (op.kind()) {
             case IoOp::Kind::recv:
                 io_uring_prep_recv(sqe, op.fd, op.buffer(), op.length(), 0);
@@ -191,6 +190,18 @@ class UringBackend final : public Backend {
             case IoOp::Kind::write:
                 io_uring_prep_write(sqe, op.fd, op.buffer(), op.length(), -1);
                 break;
+            default:  // a file operation
+                prep_file(sqe, static_cast<const FileOp&>(op));
+                break;
+        }
+        io_uring_sqe_set_data(sqe, &op);
+        if (s) s->hold(op);
+        ++pending_;
+    }
+
+    static void prep_file(io_uring_sqe* sqe, const FileOp& op) noexcept {
+        const FileOp::Args& f = op.args();
+        switch (op.kind()) {
             case IoOp::Kind::file_read:
                 io_uring_prep_read(sqe, op.fd, f.buf, f.len, static_cast<std::uint64_t>(f.offset));
                 break;
@@ -207,13 +218,10 @@ class UringBackend final : public Backend {
                 io_uring_prep_statx(sqe, op.fd, static_cast<const char*>(f.buf), f.flags,
                                     STATX_BASIC_STATS, static_cast<struct statx*>(f.out));
                 break;
-            case IoOp::Kind::close:
+            default:  // IoOp::Kind::close
                 io_uring_prep_close(sqe, op.fd);
                 break;
         }
-        io_uring_sqe_set_data(sqe, &op);
-        if (s) s->hold(op);
-        ++pending_;
     }
 
     bool cancel(IoOp& op) noexcept override {

@@ -40,18 +40,6 @@ class IoOp : Suspension, public ReadinessWaiter {
     // connect: addr and *addrlen give it. recvmsg/sendmsg: buf is the msghdr.
     IoOp(Kind kind, int fd, void* buf, std::size_t len, sockaddr* addr = nullptr,
          socklen_t* addrlen = nullptr) noexcept;
-    // File operations. file_read/file_write: buf, len, offset (-1: the file position). fsync: flags
-    // (IORING_FSYNC_DATASYNC). openat: fd is the directory, buf the path, flags and mode.
-    // statx: fd the directory, buf the path, flags (AT_*), out the struct statx.
-    struct FileArgs {
-        void* buf = nullptr;
-        std::size_t len = 0;
-        long long offset = -1;
-        int flags = 0;
-        unsigned mode = 0;
-        void* out = nullptr;
-    };
-    IoOp(Kind kind, int fd, const FileArgs& args) noexcept;
     IoOp(const IoOp&) = delete;
     IoOp& operator=(const IoOp&) = delete;
     ~IoOp();
@@ -66,7 +54,6 @@ class IoOp : Suspension, public ReadinessWaiter {
     Kind kind() const noexcept { return kind_; }
     // Held in the backend's per-fd slot (sockets and pipes), not a file operation.
     bool tracked() const noexcept { return kind_ < Kind::file_read; }
-    const FileArgs& file_args() const noexcept { return file_; }
     void* buffer() const noexcept { return buf_; }
     std::size_t length() const noexcept { return len_; }
     sockaddr* address() const noexcept { return addr_; }
@@ -95,9 +82,31 @@ class IoOp : Suspension, public ReadinessWaiter {
     std::size_t len_;
     sockaddr* addr_;
     socklen_t* addrlen_;
-    FileArgs file_;
     long result_ = 0;
     TaskBase* task_ = nullptr;
+};
+
+// A file operation (io_uring only: readiness backends send files to a thread): an IoOp with the
+// file's arguments, which socket operations do not carry.
+class FileOp final : public IoOp {
+  public:
+    // file_read/file_write: buf, len, offset (-1: the file position). fsync: flags
+    // (IORING_FSYNC_DATASYNC). openat: fd is the directory, buf the path, flags and mode.
+    // statx: fd the directory, buf the path, flags (AT_*), out the struct statx. close: none.
+    struct Args {
+        void* buf = nullptr;
+        std::size_t len = 0;
+        long long offset = -1;
+        int flags = 0;
+        unsigned mode = 0;
+        void* out = nullptr;
+    };
+    FileOp(Kind kind, int fd, const Args& args) noexcept
+        : IoOp(kind, fd, args.buf, args.len), args_(args) {}
+    const Args& args() const noexcept { return args_; }
+
+  private:
+    Args args_;
 };
 
 }  // namespace aio::detail
