@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -528,38 +529,40 @@ aio::Task<> basetest_open_connection_error(aio::StreamReader reader, aio::Stream
     co_await aio::sleep(0s);  // test_utils.run_briefly
 }
 
+// test_utils.run_test_server (or run_test_unix_server) around open_connection and a basetest.
+aio::Task<> against_test_server(bool unix,
+                                aio::Task<> (*basetest)(aio::StreamReader, aio::StreamWriter)) {
+    // (if/else, not ?: with co_await in both arms: g++ 12 miscompiles that.)
+    std::optional<aio::Server> server;
+    std::optional<std::pair<aio::StreamReader, aio::StreamWriter>> streams;
+    if (unix) {
+        server = co_await aio::start_unix_server(http_test_handler, test_unix_path());
+        streams = co_await aio::open_unix_connection(test_unix_path());
+    } else {
+        server = co_await aio::start_server(http_test_handler, "127.0.0.1", 0);
+        streams = co_await aio::open_connection("127.0.0.1", server->sockets()[0].port());
+    }
+    co_await basetest(streams->first, streams->second);
+    server->close();
+    co_await server->wait_closed();
+}
+
 }  // namespace
 
 AIO_TEST(CPythonStreamsIO, test_open_connection) {
-    auto server = co_await aio::start_server(http_test_handler, "127.0.0.1", 0);
-    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
-    co_await basetest_open_connection(reader, writer);
-    server.close();
-    co_await server.wait_closed();
+    co_await against_test_server(false, basetest_open_connection);
 }
 
 AIO_TEST(CPythonStreamsIO, test_open_unix_connection) {
-    auto server = co_await aio::start_unix_server(http_test_handler, test_unix_path());
-    auto [reader, writer] = co_await aio::open_unix_connection(test_unix_path());
-    co_await basetest_open_connection(reader, writer);
-    server.close();
-    co_await server.wait_closed();
+    co_await against_test_server(true, basetest_open_connection);
 }
 
 AIO_TEST(CPythonStreamsIO, test_open_connection_error) {
-    auto server = co_await aio::start_server(http_test_handler, "127.0.0.1", 0);
-    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
-    co_await basetest_open_connection_error(reader, writer);
-    server.close();
-    co_await server.wait_closed();
+    co_await against_test_server(false, basetest_open_connection_error);
 }
 
 AIO_TEST(CPythonStreamsIO, test_open_unix_connection_error) {
-    auto server = co_await aio::start_unix_server(http_test_handler, test_unix_path());
-    auto [reader, writer] = co_await aio::open_unix_connection(test_unix_path());
-    co_await basetest_open_connection_error(reader, writer);
-    server.close();
-    co_await server.wait_closed();
+    co_await against_test_server(true, basetest_open_connection_error);
 }
 
 // asyncio issue 168: read(-1) from a pipe whose reader's limit is less than half the data.

@@ -254,9 +254,7 @@ class UringBackend final : public Backend {
     }
 
     void stop_receiving(StreamChannel& ch) noexcept override {
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagReceive, 0);
-        io_uring_sqe_set_data64(sqe, kTagIgnore);
+        cancel_request(reinterpret_cast<std::uint64_t>(&ch) | kTagReceive);
     }
 
     // A buffer goes back to the ring once the kernel is done filling it and every piece of it
@@ -299,9 +297,7 @@ class UringBackend final : public Backend {
     }
 
     void stop_accepting(AcceptChannel& ch) noexcept override {
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&ch) | kTagAccept, 0);
-        io_uring_sqe_set_data64(sqe, kTagIgnore);
+        cancel_request(reinterpret_cast<std::uint64_t>(&ch) | kTagAccept);
     }
 
     void abandon_accepting(AcceptChannel& ch) noexcept override {
@@ -459,6 +455,14 @@ class UringBackend final : public Backend {
         io_uring_prep_poll_add(sqe, w.fd, w.interest == Interest::read ? POLLIN : POLLOUT);
         io_uring_sqe_set_data64(sqe, poll_data(w.fd, w.interest, s.generation));
         ++pending_;
+    }
+
+    // Asks the kernel to end the request submitted with user_data `data` (its last completion
+    // still comes).
+    void cancel_request(std::uint64_t data) noexcept {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel64(sqe, data, 0);
+        io_uring_sqe_set_data64(sqe, kTagIgnore);
     }
 
     void arm_wakeup() {
