@@ -122,8 +122,8 @@ struct StreamCore : Protocol {
 
     void append(std::string_view data) {
         if (rbuf.empty()) {
-            if (rbuf.capacity() < data.size()) rbuf = StringPool::here().take();
-            rbuf.assign(data);
+            if (rbuf.capacity() < data.size()) StringPool::here().take_into(rbuf);
+            rbuf.append(data);
         } else {
             // A bulk transfer: grow once to what a paused transport lets in, not by doubling.
             if (rbuf.capacity() < rbuf.size() + data.size())

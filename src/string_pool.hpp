@@ -23,6 +23,12 @@ class StringPool {
         free_.pop_back();
         return s;
     }
+    // Gives s (empty) a pooled string's memory, if the pool has one (s's own is let go).
+    void take_into(std::string& s) noexcept {
+        if (free_.empty()) return;
+        s = std::move(free_.back());
+        free_.pop_back();
+    }
     // Keeps s's memory for a later take() (or frees it: too small, too large, pool full).
     void give(std::string&& s) noexcept {
         const std::size_t capacity = s.capacity();
