@@ -173,11 +173,22 @@ void StreamTransport::resume_reading() {
     start_reading(true);
 }
 
-bool StreamTransport::on_readable(ReadinessWaiter* w, bool) noexcept {
+// The read wait stays armed while the transport reads (edge after edge: no watch per read);
+// pausing, closing or the fd going away ends it.
+bool StreamTransport::on_readable(ReadinessWaiter* w, bool fd_closing) noexcept {
     auto* t = static_cast<StreamTransport*>(static_cast<TransportReadWait*>(w));
-    t->read_watched_ = false;
+    if (fd_closing) {
+        t->read_watched_ = false;
+        return true;
+    }
     t->schedule(kRead);
-    return true;
+    return false;
+}
+
+void StreamTransport::wait_readable() {
+    if (read_watched_) return;
+    loop_->backend().watch(read_waiter());
+    read_watched_ = true;
 }
 
 void StreamTransport::read_step(StreamTransport& t) {
@@ -196,11 +207,7 @@ void StreamTransport::read_ready() {
         if (into.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
     }
     const long n = sys::receive(sock_.fileno(), kind_ == Kind::socket, into.data(), into.size());
-    if (n == -EAGAIN) {
-        loop_->backend().watch(read_waiter());
-        read_watched_ = true;
-        return;
-    }
+    if (n == -EAGAIN) return wait_readable();
     if (n < 0) return fatal_errno(n, "Fatal read error on transport");
     if (n == 0) return on_eof();
     const auto got = static_cast<std::size_t>(n);
@@ -217,12 +224,10 @@ void StreamTransport::read_ready() {
     // A read that did not fill the buffer emptied the kernel's (epoll(7)): wait for the next
     // edge, unless the event said hang-up, whose EOF is still to be read. A full read may have
     // left more: read again on the next iteration, after the other callbacks.
-    if (got < into.size() && !read_waiter().hangup) {
-        loop_->backend().watch(read_waiter());
-        read_watched_ = true;
-    } else {
+    if (got < into.size() && !read_waiter().hangup)
+        wait_readable();
+    else
         schedule(kRead);
-    }
 }
 
 // Bytes received outside the protocol's memory (a provided buffer, the backlog).

@@ -123,6 +123,7 @@ class StreamTransport final : public Transport,
     void stop_reading() noexcept;
     static void read_step(StreamTransport& t);
     void read_ready();                              // readiness: read what is there
+    void wait_readable();                           // readiness: for the next edge
     void read_starved();                            // provided buffers ran out: a plain read
     void deliver_received();                        // provided buffers: hand over what was held
     bool deliver(const char* data, std::size_t n);  // false if the protocol failed (and lost)
@@ -174,7 +175,7 @@ class StreamTransport final : public Transport,
     bool own_reads_ = false;        // the backend receives (StreamChannel) for this fd
     bool receiving_ = false;        // its receive is armed (until its last report)
     bool starved_ = false;          // it ended for want of provided buffers (ENOBUFS)
-    bool read_watched_ = false;     // readiness: waiting for readable
+    bool read_watched_ = false;     // readiness: the read wait is armed
     bool write_watched_ = false;    // readiness: waiting for writable
     bool send_started_ = false;     // the backend has a send of out_ (queued or in flight)
     bool send_in_flight_ = false;   // and the kernel has out_'s bytes
