@@ -490,6 +490,14 @@ class UringBackend final : public Backend {
         io_uring_cq_advance(&ring_, seen);
     }
 
+    // A multishot request's report: true if more follow; the last one ends the request.
+    bool more_to_come(unsigned flags) noexcept {
+        if (flags & IORING_CQE_F_MORE) return true;
+        --pending_;
+        --channel_ops_;
+        return false;
+    }
+
     void handle(std::uint64_t data, int res, unsigned flags) {
         switch (data & kTagMask) {
             case 0: {
@@ -520,11 +528,7 @@ class UringBackend final : public Backend {
                 return;
             case kTagReceive: {
                 auto* ch = reinterpret_cast<StreamChannel*>(data & ~kTagMask);
-                const bool more = flags & IORING_CQE_F_MORE;
-                if (!more) {
-                    --pending_;
-                    --channel_ops_;
-                }
+                const bool more = more_to_come(flags);
                 if (flags & IORING_CQE_F_BUFFER) {
                     const unsigned buffer = flags >> IORING_CQE_BUFFER_SHIFT;
                     BufferUse& use = uses_[buffer];
@@ -545,10 +549,8 @@ class UringBackend final : public Backend {
             }
             case kTagAccept: {
                 auto* ch = reinterpret_cast<AcceptChannel*>(data & ~kTagMask);
-                const bool more = flags & IORING_CQE_F_MORE;
+                const bool more = more_to_come(flags);
                 if (!more) {
-                    --pending_;
-                    --channel_ops_;
                     ch->armed = false;
                     // A kernel without multishot accept (before 5.19) refuses it at once.
                     if (res == -EINVAL) no_multishot_accept_ = true;
