@@ -3,9 +3,9 @@
 // with MAP_POPULATE, one system call instead of a page fault per 4 KiB.
 #include "aio/detail/allocator.hpp"
 
-#include <sys/mman.h>
-
 #include <new>
+
+#include "backend/sys.hpp"
 
 namespace aio::detail {
 #ifndef AIO_NO_FRAME_POOL
@@ -33,9 +33,8 @@ struct ThreadPools {
     void* carve(std::size_t bytes) {
         if (static_cast<std::size_t>(bump_end - bump) < bytes) {
             const std::size_t size = carved >= kBigAfter ? kBigSlabSize : kSlabSize;
-            void* slab = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-            if (slab == MAP_FAILED) throw std::bad_alloc();
+            void* slab = sys::map_memory(size);
+            if (!slab) throw std::bad_alloc();
             carved += size;
             bump = static_cast<char*>(slab);
             bump_end = bump + size;

@@ -13,6 +13,7 @@
 #include "aio/detail/io_op.hpp"
 #include "aio/executor.hpp"
 #include "backend/backend.hpp"
+#include "backend/sys.hpp"
 
 namespace aio {
 
@@ -20,6 +21,7 @@ namespace {
 
 using detail::FileOp;
 using detail::IoOp;
+namespace sys = detail::sys;
 
 // io_uring does the operation itself; epoll sends it to a thread.
 bool kernel_does_files() {
@@ -30,16 +32,6 @@ long check(long result, const char* what) {
     if (result < 0)
         throw std::system_error(static_cast<int>(-result), std::generic_category(), what);
     return result;
-}
-
-// A blocking system call's result as >= 0 or -errno, retried on EINTR.
-template <class F>
-long retrying(F call) {
-    long r;
-    do {
-        r = call();
-    } while (r < 0 && errno == EINTR);
-    return r < 0 ? -errno : r;
 }
 
 // One io_uring file operation; the result or -errno. Whatever args point to lives in the
@@ -54,10 +46,10 @@ Task<long> submit(IoOp::Kind kind, int fd, FileOp::Args args) {
 // at once, and the thread must not read or write whatever file gets it.
 using ThreadFd = std::shared_ptr<const int>;
 ThreadFd thread_fd(int fd) {
-    const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (own < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    const int own = sys::duplicate_fd(fd);
+    if (own < 0) throw std::system_error(-own, std::generic_category(), "dup");
     return ThreadFd(new int(own), [](const int* p) {
-        ::close(*p);
+        sys::close_fd(*p);
         delete p;
     });
 }
@@ -66,11 +58,8 @@ ThreadFd thread_fd(int fd) {
 // before the thread is done).
 Task<std::string> read_on_thread(int fd, std::size_t n, long long offset) {
     auto job = [own = thread_fd(fd), n, offset] {
-        const int fd = *own;
         std::string buf(n, '\0');
-        const long r = retrying([&] {
-            return offset < 0 ? ::read(fd, buf.data(), n) : ::pread(fd, buf.data(), n, offset);
-        });
+        const long r = sys::read_file(*own, buf.data(), n, offset);
         buf.resize(static_cast<std::size_t>(check(r, offset < 0 ? "read" : "pread")));
         return buf;
     };
@@ -93,12 +82,9 @@ Task<std::size_t> write_all(int fd, std::string data, long long offset) {
             const int fd = *own;
             std::size_t done = 0;
             while (done < data.size()) {
-                const char* p = data.data() + done;
-                const std::size_t len = data.size() - done;
-                const long r = retrying([&] {
-                    return offset < 0 ? ::write(fd, p, len)
-                                      : ::pwrite(fd, p, len, offset + static_cast<long long>(done));
-                });
+                const long r =
+                    sys::write_file(fd, data.data() + done, data.size() - done,
+                                    offset < 0 ? -1 : offset + static_cast<long long>(done));
                 done += static_cast<std::size_t>(check(r, what));
             }
             return done;
@@ -139,8 +125,7 @@ Task<FileStat> stat_at(int dirfd, std::string path, int flags) {
         auto job = [own = dirfd >= 0 ? thread_fd(dirfd) : nullptr, dirfd, path, flags] {
             const int at = own ? *own : dirfd;
             struct statx s {};
-            const long res =
-                retrying([&] { return ::statx(at, path.c_str(), flags, STATX_BASIC_STATS, &s); });
+            const long res = sys::file_status(at, path.c_str(), flags, &s);
             return std::pair{res, s};
         };
         auto [res, s] = co_await to_thread(job);
@@ -188,14 +173,14 @@ int open_flags(std::string_view mode) {
 
 File& File::operator=(File&& o) noexcept {
     if (this != &o) {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) sys::close_fd(fd_);
         fd_ = std::exchange(o.fd_, -1);
     }
     return *this;
 }
 
 File::~File() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) sys::close_fd(fd_);
 }
 
 Task<std::string> File::read(long n) {
@@ -236,7 +221,7 @@ Task<> File::fsync() {
         r = co_await submit(IoOp::Kind::fsync, fd, {});
     } else {
         auto job = [own = thread_fd(fd)] {
-            return retrying([&] { return static_cast<long>(::fsync(*own)); });
+            return static_cast<long>(sys::sync_file(*own));
         };
         r = co_await to_thread(job);
     }
@@ -255,9 +240,7 @@ Task<> File::close() {
     if (kernel_does_files()) {
         r = co_await submit(IoOp::Kind::close, fd, {});
     } else {
-        auto job = [fd] {
-            return ::close(fd) < 0 && errno != EINTR ? -static_cast<long>(errno) : 0L;
-        };
+        auto job = [fd] { return static_cast<long>(sys::close_fd(fd)); };
         r = co_await to_thread(job);
     }
     check(r, "close");
@@ -284,8 +267,7 @@ Task<File> open(std::string path, std::string mode) {
     // The thread returns a File: if the awaiting task was cancelled meanwhile, the dropped
     // result closes the fd.
     auto job = [path, flags] {
-        const long r =
-            retrying([&] { return static_cast<long>(::open(path.c_str(), flags, kMode)); });
+        const long r = sys::open_file(path.c_str(), flags, kMode);
         check(r, ("open " + path).c_str());
         return File(static_cast<int>(r));
     };

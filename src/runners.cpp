@@ -1,13 +1,13 @@
 #include "aio/runners.hpp"
 
 #include <signal.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <exception>
 #include <mutex>
 
 #include "aio/detail/when_done.hpp"
+#include "backend/sys.hpp"
 #include "signal_table.hpp"
 
 namespace aio::detail {
@@ -19,16 +19,8 @@ Task<> wait_all_done(std::vector<AnyTask> tasks) {
         co_await done;
     }
 }
-}  // namespace
 
-namespace {
 thread_local Runner* current_runner = nullptr;
-
-// Ends the process as sig's default action would (the handler is reset first).
-void die_by(int sig) {
-    ::signal(sig, SIG_DFL);
-    ::raise(sig);
-}
 }  // namespace
 
 Runner::Runner(LoopOptions options) : loop_(options), outer_(current_runner) {
@@ -48,9 +40,9 @@ Runner& Runner::current() {
 
 void Runner::catch_sigint() {
     // As asyncio.run: only on the main thread, and only if nobody changed SIGINT's action.
-    if (::gettid() != ::getpid()) return;
+    if (!sys::on_main_thread()) return;
     struct sigaction current {};
-    if (::sigaction(SIGINT, nullptr, &current) < 0 || current.sa_handler != SIG_DFL) return;
+    if (sys::signal_action(SIGINT, nullptr, &current) < 0 || current.sa_handler != SIG_DFL) return;
     interrupt_on(SIGINT);
 }
 
@@ -68,7 +60,7 @@ void Runner::on_interrupt(int sig) {
     }
     // The second one: the user means it. Die of the signal, as its default action would.
     loop_.remove_signal_handler(sig);
-    die_by(sig);
+    sys::die_by_signal(sig);
 }
 
 namespace {
@@ -78,7 +70,7 @@ std::terminate_handler terminate_before_aio = nullptr;
     try {
         if (auto e = std::current_exception()) std::rethrow_exception(e);
     } catch (const KeyboardInterrupt& interrupt) {
-        die_by(interrupt.signal());
+        sys::die_by_signal(interrupt.signal());
     } catch (...) {
     }
     if (terminate_before_aio) terminate_before_aio();

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "aio/loop.hpp"
+#include "backend/sys.hpp"
 #include "signal_table.hpp"
 
 namespace aio::detail {
@@ -33,7 +34,7 @@ extern "C" void on_signal(int sig) {
     const int fd = g_wakeup_fd[sig].load(std::memory_order_relaxed);
     if (fd >= 0) {
         const unsigned char byte = static_cast<unsigned char>(sig);
-        [[maybe_unused]] auto r = ::write(fd, &byte, 1);  // a full pipe: a wakeup is queued anyway
+        sys::transmit(fd, false, &byte, 1);  // a full pipe: a wakeup is queued anyway
     }
     errno = saved;
 }
@@ -49,28 +50,28 @@ void check_signal(int sig) {
 
 SignalTable::SignalTable(EventLoop& loop) : loop_(loop) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-        throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (const int r = sys::make_pipe(p, O_CLOEXEC | O_NONBLOCK); r < 0)
+        throw std::system_error(-r, std::generic_category(), "pipe2");
     read_fd_ = p[0];
     write_fd_ = p[1];
     try {
         loop_.add_reader(read_fd_, [this] { dispatch(); });
     } catch (...) {
-        ::close(read_fd_);
-        ::close(write_fd_);
+        sys::close_fd(read_fd_);
+        sys::close_fd(write_fd_);
         throw;
     }
 }
 
 SignalTable::~SignalTable() {
     for (auto& [sig, e] : entries_) {
-        ::sigaction(sig, &e.previous, nullptr);
+        sys::signal_action(sig, &e.previous, nullptr);
         g_wakeup_fd[sig].store(-1);
     }
     loop_.remove_reader(read_fd_);
     loop_.forget_fd(read_fd_);
-    ::close(read_fd_);
-    ::close(write_fd_);
+    sys::close_fd(read_fd_);
+    sys::close_fd(write_fd_);
 }
 
 SignalTable::Entry& SignalTable::catch_signal(int sig) {
@@ -84,9 +85,9 @@ SignalTable::Entry& SignalTable::catch_signal(int sig) {
     action.sa_flags = SA_RESTART;  // other threads' blocking calls go on
     sigemptyset(&action.sa_mask);
     Entry e;
-    if (::sigaction(sig, &action, &e.previous) < 0) {
+    if (const int r = sys::signal_action(sig, &action, &e.previous); r < 0) {
         g_wakeup_fd[sig].store(-1);
-        throw std::system_error(errno, std::generic_category(), "sigaction");
+        throw std::system_error(-r, std::generic_category(), "sigaction");
     }
     return entries_.emplace(sig, std::move(e)).first->second;
 }
@@ -94,7 +95,7 @@ SignalTable::Entry& SignalTable::catch_signal(int sig) {
 void SignalTable::release_if_unused(int sig) noexcept {
     auto it = entries_.find(sig);
     if (it == entries_.end() || it->second.callback || !it->second.waiters.empty()) return;
-    ::sigaction(sig, &it->second.previous, nullptr);
+    sys::signal_action(sig, &it->second.previous, nullptr);
     g_wakeup_fd[sig].store(-1);
     entries_.erase(it);
 }
@@ -137,9 +138,9 @@ bool SignalTable::has_listeners() const noexcept {
 
 void SignalTable::dispatch() {
     unsigned char sigs[128];
-    ssize_t n;
-    while ((n = ::read(read_fd_, sigs, sizeof sigs)) > 0) {
-        for (ssize_t i = 0; i < n; ++i) {
+    long n;
+    while ((n = sys::receive(read_fd_, false, sigs, sizeof sigs)) > 0) {
+        for (long i = 0; i < n; ++i) {
             auto it = entries_.find(sigs[i]);
             if (it == entries_.end()) continue;  // released since
             Entry& e = it->second;

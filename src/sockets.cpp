@@ -13,6 +13,7 @@
 
 #include "aio/detail/io_op.hpp"
 #include "aio/detail/task_base.hpp"
+#include "backend/sys.hpp"
 
 namespace aio {
 
@@ -101,49 +102,53 @@ std::string SocketAddress::to_string() const {
 // ---- Socket ----
 
 Socket Socket::create(int family, int type, int protocol) {
-    const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-    if (fd < 0) throw_errno(errno, "socket");
+    const int fd = detail::sys::open_socket(family, type, protocol);
+    if (fd < 0) throw_errno(-fd, "socket");
     return Socket(fd);
 }
 
 void Socket::close() noexcept {
     if (fd_ < 0) return;
     if (EventLoop* loop = detail::running_loop) loop->forget_fd(fd_);
-    ::close(std::exchange(fd_, -1));
+    detail::sys::close_fd(std::exchange(fd_, -1));
 }
 
 void Socket::bind(const SocketAddress& address) {
-    if (::bind(fd_, address.data(), address.size()) < 0) throw_errno(errno, "bind");
+    if (const int r = detail::sys::bind_to(fd_, address.data(), address.size()); r < 0)
+        throw_errno(-r, "bind");
 }
 
 void Socket::listen(int backlog) {
-    if (::listen(fd_, backlog) < 0) throw_errno(errno, "listen");
+    if (const int r = detail::sys::listen_on(fd_, backlog); r < 0) throw_errno(-r, "listen");
 }
 
 void Socket::set_option(int level, int name, int value) {
-    if (::setsockopt(fd_, level, name, &value, sizeof value) < 0) throw_errno(errno, "setsockopt");
+    if (const int r = detail::sys::set_option(fd_, level, name, value); r < 0)
+        throw_errno(-r, "setsockopt");
 }
 
 int Socket::get_option(int level, int name) const {
     int value = 0;
-    socklen_t len = sizeof value;
-    if (::getsockopt(fd_, level, name, &value, &len) < 0) throw_errno(errno, "getsockopt");
+    if (const int r = detail::sys::get_option(fd_, level, name, &value); r < 0)
+        throw_errno(-r, "getsockopt");
     return value;
 }
 
 void Socket::shutdown(int how) {
-    if (::shutdown(fd_, how) < 0) throw_errno(errno, "shutdown");
+    if (const int r = detail::sys::shutdown_socket(fd_, how); r < 0) throw_errno(-r, "shutdown");
 }
 
 SocketAddress Socket::getsockname() const {
     SocketAddress a;
-    if (::getsockname(fd_, a.data(), a.size_ptr()) < 0) throw_errno(errno, "getsockname");
+    if (const int r = detail::sys::local_address(fd_, a.data(), a.size_ptr()); r < 0)
+        throw_errno(-r, "getsockname");
     return a;
 }
 
 SocketAddress Socket::getpeername() const {
     SocketAddress a;
-    if (::getpeername(fd_, a.data(), a.size_ptr()) < 0) throw_errno(errno, "getpeername");
+    if (const int r = detail::sys::peer_address(fd_, a.data(), a.size_ptr()); r < 0)
+        throw_errno(-r, "getpeername");
     return a;
 }
 

@@ -503,7 +503,7 @@ void StreamTransport::drained() {
     out_pos_ = 0;
     maybe_resume_protocol();
     if (eof_written_ && kind_ == Kind::socket && sock_) {
-        const int r = sys::shutdown_write(sock_.fileno());
+        const int r = sys::shutdown_socket(sock_.fileno(), SHUT_WR);
         if (r < 0 && r != -ENOTCONN) return fatal_errno(r, "Fatal error on shutdown");
     }
     if (closing_ && !lost_ && !sendfile_active_) force_close(nullptr);

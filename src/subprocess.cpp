@@ -4,9 +4,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -33,7 +31,7 @@ struct Process::State {
     void close_pidfd() noexcept {
         if (pidfd < 0) return;
         if (EventLoop* loop = detail::running_loop) loop->forget_fd(pidfd);
-        ::close(std::exchange(pidfd, -1));
+        detail::sys::close_fd(std::exchange(pidfd, -1));
     }
 };
 
@@ -50,7 +48,7 @@ struct OwnedFd {
     OwnedFd(const OwnedFd&) = delete;
     OwnedFd& operator=(const OwnedFd&) = delete;
     ~OwnedFd() {
-        if (fd >= 0) ::close(fd);
+        if (fd >= 0) detail::sys::close_fd(fd);
     }
     int release() noexcept { return std::exchange(fd, -1); }
 };
@@ -60,11 +58,10 @@ int decode_status(int status) noexcept {
     return WEXITSTATUS(status);
 }
 
+// (A child someone else reaped, ECHILD, reads as status 0.)
 int wait_blocking(int pid) noexcept {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
+    const int status = detail::sys::wait_child(pid);
+    return status < 0 ? 0 : status;
 }
 
 // Threads for children reaped without a pidfd: one blocks in waitpid per running child (as
@@ -85,7 +82,7 @@ struct KillIfRunning {
     Process::State& state;
     ~KillIfRunning() {
         if (state.returncode) return;
-        ::kill(state.pid, SIGKILL);
+        detail::sys::signal_process(state.pid, -1, SIGKILL);
         if (state.pidfd >= 0) state.returncode = decode_status(wait_blocking(state.pid));
         // (Without a pidfd the waiting thread reaps it.)
     }
@@ -118,12 +115,12 @@ Process spawn(const std::vector<std::string>& args, const ProcessOptions& option
     for (int i = 0; i < 3; ++i) {
         if (modes[i] != Stdio::pipe) continue;
         int p[2];
-        if (::pipe2(p, O_CLOEXEC) < 0) throw_errno(errno, "pipe2");
+        if (const int r = detail::sys::make_pipe(p, O_CLOEXEC); r < 0) throw_errno(-r, "pipe2");
         const bool is_stdin = i == 0;
         child_end[i].fd = is_stdin ? p[0] : p[1];
         parent_end[i].fd = is_stdin ? p[1] : p[0];
         // Only the parent's end: the child gets an ordinary blocking pipe.
-        if (::fcntl(parent_end[i].fd, F_SETFL, O_NONBLOCK) < 0) throw_errno(errno, "fcntl");
+        if (const int r = detail::sys::adopt_fd(parent_end[i].fd); r < 0) throw_errno(-r, "fcntl");
     }
     if (modes[0] == Stdio::pipe) detail::sys::ignore_sigpipe();
 
@@ -187,16 +184,15 @@ Process spawn(const std::vector<std::string>& args, const ProcessOptions& option
     pid_t pid = -1;
     // glibc's posix_spawn reports a failed exec (and chdir) as its result, in the parent.
     const bool search = program.find('/') == std::string::npos;
-    const int rc =
-        search ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), child_env)
-               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), child_env);
-    if (rc != 0) throw_errno(rc, "cannot run '" + program + "'");
+    const int rc = detail::sys::spawn_process(&pid, program.c_str(), search, &actions, &attr,
+                                              argv.data(), child_env);
+    if (rc < 0) throw_errno(-rc, "cannot run '" + program + "'");
 
     auto state = std::make_shared<Process::State>();
     state->pid = pid;
     if (!pidfd_disabled()) {
-        const long fd = ::syscall(SYS_pidfd_open, pid, 0);  // close-on-exec by definition
-        if (fd >= 0) state->pidfd = static_cast<int>(fd);
+        const int fd = detail::sys::open_pidfd(pid);
+        if (fd >= 0) state->pidfd = fd;
     }
     create_task(reap_when_exited(state));
 
@@ -263,10 +259,8 @@ Task<std::pair<std::string, std::string>> Process::communicate(std::string input
 void Process::send_signal(int sig) {
     if (state_->returncode) throw_errno(ESRCH, "send_signal: the process has exited");
     // Through the pidfd, the signal cannot reach another process that reused the pid.
-    const long r = state_->pidfd >= 0
-                       ? ::syscall(SYS_pidfd_send_signal, state_->pidfd, sig, nullptr, 0)
-                       : ::kill(state_->pid, sig);
-    if (r < 0) throw_errno(errno, "send_signal");
+    if (const int r = detail::sys::signal_process(state_->pid, state_->pidfd, sig); r < 0)
+        throw_errno(-r, "send_signal");
 }
 
 void Process::terminate() {

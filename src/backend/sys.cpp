@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
-#include <mutex>
 
 namespace aio::detail::sys {
 namespace {
@@ -113,15 +111,6 @@ long seek_to(int fd, std::uint64_t offset) noexcept {
     return result(::lseek(fd, static_cast<off_t>(offset), SEEK_SET));
 }
 
-void ignore_sigpipe() noexcept {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        struct sigaction old {};
-        if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
-            ::signal(SIGPIPE, SIG_IGN);
-    });
-}
-
 bool ready_now(int fd, bool for_writing) noexcept {
     pollfd p{fd, static_cast<short>(for_writing ? POLLOUT : POLLIN), 0};
     return ::poll(&p, 1, 0) > 0;
@@ -147,8 +136,95 @@ void remove_socket_file(const char* path) noexcept {
     if (path[0] != '\0' && ::stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path);
 }
 
-int shutdown_write(int fd) noexcept {
-    return ::shutdown(fd, SHUT_WR) < 0 ? -errno : 0;
+int shutdown_socket(int fd, int how) noexcept {
+    return ::shutdown(fd, how) < 0 ? -errno : 0;
+}
+
+// ---- descriptors ----
+
+int close_fd(int fd) noexcept {
+    return ::close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+int duplicate_fd(int fd) noexcept {
+    return static_cast<int>(result(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+}
+
+int make_pipe(int fds[2], int flags) noexcept {
+    return ::pipe2(fds, flags) < 0 ? -errno : 0;
+}
+
+// ---- sockets ----
+
+int open_socket(int family, int type, int protocol) noexcept {
+    return static_cast<int>(result(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)));
+}
+
+int bind_to(int fd, const sockaddr* addr, socklen_t len) noexcept {
+    return ::bind(fd, addr, len) < 0 ? -errno : 0;
+}
+
+int listen_on(int fd, int backlog) noexcept {
+    return ::listen(fd, backlog) < 0 ? -errno : 0;
+}
+
+int set_option(int fd, int level, int name, int value) noexcept {
+    return ::setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
+}
+
+int get_option(int fd, int level, int name, int* value) noexcept {
+    socklen_t len = sizeof *value;
+    return ::getsockopt(fd, level, name, value, &len) < 0 ? -errno : 0;
+}
+
+int local_address(int fd, sockaddr* addr, socklen_t* len) noexcept {
+    return ::getsockname(fd, addr, len) < 0 ? -errno : 0;
+}
+
+int peer_address(int fd, sockaddr* addr, socklen_t* len) noexcept {
+    return ::getpeername(fd, addr, len) < 0 ? -errno : 0;
+}
+
+// ---- files ----
+
+long read_file(int fd, void* buf, std::size_t len, long long offset) noexcept {
+    long r;
+    do
+        r = offset < 0 ? ::read(fd, buf, len) : ::pread(fd, buf, len, offset);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : r;
+}
+
+long write_file(int fd, const void* buf, std::size_t len, long long offset) noexcept {
+    long r;
+    do
+        r = offset < 0 ? ::write(fd, buf, len) : ::pwrite(fd, buf, len, offset);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : r;
+}
+
+int open_file(const char* path, int flags, mode_t mode) noexcept {
+    int r;
+    do
+        r = ::open(path, flags, mode);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : r;
+}
+
+int file_status(int dir_fd, const char* path, int flags, struct statx* out) noexcept {
+    int r;
+    do
+        r = ::statx(dir_fd, path, flags, STATX_BASIC_STATS, out);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : 0;
+}
+
+int sync_file(int fd) noexcept {
+    int r;
+    do
+        r = ::fsync(fd);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : 0;
 }
 
 }  // namespace aio::detail::sys

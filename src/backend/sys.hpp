@@ -1,9 +1,15 @@
-// The system calls of the readiness path: a transport's on its own fd (recv/send on sockets,
-// read/write on pipes, shutdown) and an IoOp's (accept, connect, messages), kept here beside the
-// backends: each returns the count or -errno, retries EINTR, reports EWOULDBLOCK as -EAGAIN, and
-// never raises SIGPIPE.
+// Every system call aio makes outside the backends: a transport's on its own fd (recv/send on
+// sockets, read/write on pipes, shutdown), an IoOp's (accept, connect, messages), a socket's set-up,
+// the blocking file calls that epoll sends to threads, processes and signals. Each returns the
+// count (or fd) or -errno, retries EINTR where the call can be retried, reports EWOULDBLOCK as
+// -EAGAIN, and never raises SIGPIPE. (sys.cpp: descriptors, sockets, files; sys_process.cpp:
+// processes, signals, memory.)
 #pragma once
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -39,10 +45,68 @@ int socket_family(int fd) noexcept;
 // Removes the socket file at path (a Unix server's), if there is one there; anything else at
 // path stays.
 void remove_socket_file(const char* path) noexcept;
-// shutdown(fd, SHUT_WR): 0 or -errno.
-int shutdown_write(int fd) noexcept;
+// shutdown(2): 0 or -errno.
+int shutdown_socket(int fd, int how) noexcept;
+
+
+// ---- descriptors ----
+// close(2): 0 or -errno. The fd is gone either way (after EINTR too: Linux has closed it).
+int close_fd(int fd) noexcept;
+// A close-on-exec duplicate (fcntl F_DUPFD_CLOEXEC): the new fd or -errno.
+int duplicate_fd(int fd) noexcept;
+// pipe2(2) with flags (O_CLOEXEC, O_NONBLOCK): 0 or -errno.
+int make_pipe(int fds[2], int flags) noexcept;
+
+// ---- sockets ----
+// socket(2), non-blocking and close-on-exec: the fd or -errno.
+int open_socket(int family, int type, int protocol) noexcept;
+// bind(2), listen(2), setsockopt(2) and getsockopt(2) of an int, getsockname(2), getpeername(2):
+// 0 or -errno.
+int bind_to(int fd, const sockaddr* addr, socklen_t len) noexcept;
+int listen_on(int fd, int backlog) noexcept;
+int set_option(int fd, int level, int name, int value) noexcept;
+int get_option(int fd, int level, int name, int* value) noexcept;
+int local_address(int fd, sockaddr* addr, socklen_t* len) noexcept;
+int peer_address(int fd, sockaddr* addr, socklen_t* len) noexcept;
+
+// ---- files: blocking calls, made on the executor's threads when the backend does no file I/O
+// read(2) or write(2) at the file position (offset < 0), else pread(2) or pwrite(2).
+long read_file(int fd, void* buf, std::size_t len, long long offset) noexcept;
+long write_file(int fd, const void* buf, std::size_t len, long long offset) noexcept;
+// open(2): the fd or -errno.
+int open_file(const char* path, int flags, mode_t mode) noexcept;
+// statx(2) of path relative to dir_fd (or of dir_fd itself with AT_EMPTY_PATH): 0 or -errno.
+int file_status(int dir_fd, const char* path, int flags, struct statx* out) noexcept;
+// fsync(2): 0 or -errno.
+int sync_file(int fd) noexcept;
+
+// ---- processes ----
+// posix_spawnp(3) when search (a program name looked up in PATH), else posix_spawn(3): 0 or
+// -errno; glibc reports a failed exec here, in the parent.
+int spawn_process(pid_t* pid, const char* program, bool search,
+                  const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attr,
+                  char* const argv[], char* const envp[]) noexcept;
+// pidfd_open(2) (close-on-exec by definition): the fd or -errno.
+int open_pidfd(pid_t pid) noexcept;
+// waitpid(2) until it reports pid (EINTR retried): the wait status, or -errno.
+int wait_child(pid_t pid) noexcept;
+// Sends sig through the pidfd when there is one (it cannot reach a process that reused the pid),
+// else kill(2): 0 or -errno.
+int signal_process(pid_t pid, int pidfd, int sig) noexcept;
+
+// ---- signals ----
+// sigaction(2): 0 or -errno.
+int signal_action(int sig, const struct sigaction* action, struct sigaction* previous) noexcept;
 // Writing to a pipe whose reader has gone must be an EPIPE error, not the end of the process:
 // SIGPIPE is ignored from the first pipe aio writes to on (unless the program set a handler).
 void ignore_sigpipe() noexcept;
+// Ends the process as sig's default action would: the handler is reset first, then sig raised.
+void die_by_signal(int sig) noexcept;
+// Whether the calling thread is the process's main thread.
+bool on_main_thread() noexcept;
+
+// ---- memory ----
+// Anonymous private memory, its pages populated: the address, or null.
+void* map_memory(std::size_t size) noexcept;
 
 }  // namespace aio::detail::sys
