@@ -107,6 +107,7 @@ void StreamTransport::set_protocol(std::shared_ptr<BaseProtocol> protocol) {
         throw RuntimeError("a stream transport needs a Protocol or a BufferedProtocol");
     plain_ = plain;
     buffered_ = plain ? nullptr : buffered;
+    in_place_ = plain && dynamic_cast<InPlaceProtocol*>(plain);
     protocol_ = std::move(protocol);
 }
 
@@ -200,22 +201,37 @@ void StreamTransport::read_step(StreamTransport& t) {
 
 void StreamTransport::read_ready() {
     if (!reading_ || closing_) return;
-    // A BufferedProtocol lends the memory to read into; a Protocol gets a view of the thread's.
+    // A BufferedProtocol lends the memory to read into; a Protocol gets a view of the thread's,
+    // after the room an InPlaceProtocol offers (read together: one call, and what fits is not
+    // copied).
     std::span<char> into(scratch(), kReadSize);
+    std::span<char> room;
     if (buffered_) {
         into = buffered_->get_buffer(kReadSize);
         if (into.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
+    } else if (in_place_) {
+        room = static_cast<InPlaceProtocol*>(plain_)->room();
     }
-    const long n = sys::receive(sock_.fileno(), kind_ == Kind::socket, into.data(), into.size());
+    const int fd = sock_.fileno();
+    const long n = room.empty()
+                       ? sys::receive(fd, kind_ == Kind::socket, into.data(), into.size())
+                       : sys::receive_two(fd, room, into);
+    if (n <= 0 && !room.empty()) static_cast<InPlaceProtocol*>(plain_)->room_filled(0);
     if (n == -EAGAIN) return wait_readable();
     if (n < 0) return fatal_errno(n, "Fatal read error on transport");
     if (n == 0) return on_eof();
     const auto got = static_cast<std::size_t>(n);
     try {
-        if (buffered_)
+        if (buffered_) {
             buffered_->buffer_updated(got);
-        else
+        } else if (!room.empty()) {
+            const std::size_t in_room = std::min(got, room.size());
+            static_cast<InPlaceProtocol*>(plain_)->room_filled(in_room);
+            if (got > in_room && !closing_)
+                plain_->data_received(std::string_view(into.data(), got - in_room));
+        } else {
             plain_->data_received(std::string_view(into.data(), got));
+        }
     } catch (...) {
         return fatal_error(std::current_exception(),
                            "Fatal error: protocol.data_received() call failed.");
@@ -224,7 +240,7 @@ void StreamTransport::read_ready() {
     // A read that did not fill the buffer emptied the kernel's (epoll(7)): wait for the next
     // edge, unless the event said hang-up, whose EOF is still to be read. A full read may have
     // left more: read again on the next iteration, after the other callbacks.
-    if (got < into.size() && !read_waiter().hangup)
+    if (got < room.size() + into.size() && !read_waiter().hangup)
         wait_readable();
     else
         schedule(kRead);

@@ -7,6 +7,7 @@
 #include <array>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@ class Event;
 namespace aio::detail {
 
 class StreamTransport;
+
+// A Protocol that can also take bytes in its own memory (the streams' StreamCore): on readiness
+// the transport reads into the room it offers, and only what does not fit goes through
+// data_received, so the bytes are not copied from the transport's buffer into the protocol's.
+// (Not a BufferedProtocol: the room is often none, and bytes already in memory, a provided
+// buffer's, are better appended than copied into lent memory.)
+class InPlaceProtocol : public Protocol {
+  public:
+    // Memory to read into now, possibly none.
+    virtual std::span<char> room() noexcept = 0;
+    // The first n bytes of room() now hold data (n = 0: the read brought none).
+    virtual void room_filled(std::size_t n) = 0;
+};
 
 // Keeps the transports it was given until their connection_lost has run, and is told then (a
 // server and its connections). The list's links live in the transports: a connection costs the
@@ -160,6 +174,7 @@ class StreamTransport final : public Transport,
     std::shared_ptr<BaseProtocol> protocol_;
     Protocol* plain_ = nullptr;
     BufferedProtocol* buffered_ = nullptr;
+    bool in_place_ = false;  // plain_ is an InPlaceProtocol
     std::shared_ptr<StreamTransport> self_;  // the loop's hold, until connection_lost is done
     std::shared_ptr<ConnectionWatcher> watcher_;
     StreamTransport* prev_watched_ = nullptr;  // watcher_'s list

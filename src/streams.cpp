@@ -34,7 +34,7 @@ void OneWaiter::Awaiter::throw_busy(Call what) {
 // asyncio's StreamReaderProtocol with the reader's buffer in it: what the reader and the writer
 // of one connection share. Received bytes wait in rbuf[rpos..]; a buffer emptied by a read is let
 // go, so an idle connection holds none.
-struct StreamCore : Protocol {
+struct StreamCore : InPlaceProtocol {
     explicit StreamCore(std::size_t lim) : limit(lim) {}
 
     std::shared_ptr<Transport> transport;  // null for a reader fed by feed_data()
@@ -130,6 +130,9 @@ struct StreamCore : Protocol {
                 rbuf.reserve(std::max(rbuf.size() + data.size(), 2 * limit + data.size()));
             rbuf.append(data);
         }
+        appended();
+    }
+    void appended() {
         data_waiter.wake();
         if (transport && !reading_paused && available() > 2 * limit) {
             reading_paused = true;
@@ -139,6 +142,19 @@ struct StreamCore : Protocol {
 
     // ---- Protocol ----
     void data_received(std::string_view data) override { append(data); }
+    // An empty buffer is read into in place: a pooled string as long as it was when given (the
+    // string a read returned, sent and recycled: the next message of an echo fits it), so the
+    // bytes are not copied on their way to the string read() returns.
+    std::span<char> room() noexcept override {
+        if (!rbuf.empty()) return {};  // what is buffered is appended to
+        StringPool::here().take_stale_into(rbuf);
+        return {rbuf.data(), rbuf.size()};
+    }
+    void room_filled(std::size_t n) override {
+        if (n == 0) return StringPool::here().give(std::move(rbuf));
+        rbuf.resize(n);
+        appended();
+    }
     bool eof_received() override {
         eof = true;
         data_waiter.wake();

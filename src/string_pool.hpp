@@ -27,12 +27,20 @@ class StringPool {
     }
     // Gives s (empty) a pooled string's memory, if the pool has one (s's own is let go).
     void take_into(std::string& s) noexcept {
+        take_stale_into(s);
+        s.clear();
+    }
+    // The same, but s keeps the length (and the stale bytes) the string had when it was given:
+    // memory that can be read into at once, without first filling it with zeros as resize()
+    // would.
+    void take_stale_into(std::string& s) noexcept {
         if (free_.empty()) return;
         held_bytes_ -= free_.back().capacity();
         s = std::move(free_.back());
         free_.pop_back();
     }
-    // Keeps s's memory for a later take() (or frees it: too small, too large, pool full).
+    // Keeps s's memory for a later take() (or frees it: too small, too large, pool full). s is
+    // left empty.
     void give(std::string&& s) noexcept {
         const std::size_t capacity = s.capacity();
         if (capacity <= inline_capacity_) {  // nothing on the heap (the usual empty one): no work
@@ -45,9 +53,9 @@ class StringPool {
             s.clear();
             return;
         }
-        s.clear();
         held_bytes_ += capacity;
         free_.push_back(std::move(s));  // (never reallocates: reserved for kCount)
+        s.clear();                      // (a moved-from string is empty; said, not assumed)
     }
 
   private:

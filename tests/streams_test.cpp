@@ -217,6 +217,37 @@ AIO_TEST(Streams, ReadInAllItsForms) {
     co_await server.wait_closed();
 }
 
+// An echo of read(n) -> write(std::move) -> drain, as examples/echo_server: the string a read
+// returned comes back to the next read as memory to receive into (on epoll), so messages of
+// changing sizes land partly in it and partly beyond it; every byte must arrive, in order.
+aio::Task<> echo_chunks(aio::StreamReader reader, aio::StreamWriter writer) {
+    while (true) {
+        std::string data = co_await reader.read(64 * 1024);
+        if (data.empty()) break;
+        writer.write(std::move(data));
+        co_await writer.drain();
+    }
+    writer.close();
+}
+
+AIO_TEST(Streams, MessagesOfChangingSizesEchoWhole) {
+    auto server = co_await aio::start_server(echo_chunks, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    const std::size_t sizes[] = {100, 5000, 10, 70000, 3, 1024, 1024, 200000, 1};
+    for (std::size_t i = 0; i < std::size(sizes); ++i) {
+        std::string message(sizes[i], '\0');
+        for (std::size_t k = 0; k < message.size(); ++k)
+            message[k] = static_cast<char>('a' + (k * 7 + i) % 26);
+        writer.write(message);
+        AIO_ASSERT_EQ(co_await reader.readexactly(message.size()), message);
+    }
+    writer.write_eof();
+    EXPECT_EQ(co_await reader.read(), "");  // the server read EOF (after a read into its room)
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
 AIO_TEST(Streams, DrainWaitsForASlowReader) {
     auto accepted =
         std::make_shared<aio::Future<std::pair<aio::StreamReader, aio::StreamWriter>>>();

@@ -5,6 +5,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,6 +31,15 @@ long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
     // (A pipe whose reader is gone gives EPIPE: SIGPIPE is ignored while a loop exists.)
     do
         r = socket ? ::send(fd, buf, len, MSG_NOSIGNAL) : ::write(fd, buf, len);
+    while (r < 0 && errno == EINTR);
+    return result(r);
+}
+
+long receive_two(int fd, std::span<char> first, std::span<char> second) noexcept {
+    iovec parts[2] = {{first.data(), first.size()}, {second.data(), second.size()}};
+    long r;
+    do
+        r = ::readv(fd, parts, 2);
     while (r < 0 && errno == EINTR);
     return result(r);
 }

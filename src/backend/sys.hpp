@@ -13,11 +13,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace aio::detail::sys {
 
 long receive(int fd, bool socket, void* buf, std::size_t len) noexcept;
 long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept;
+// readv(2) into first, then second (a socket or a pipe).
+long receive_two(int fd, std::span<char> first, std::span<char> second) noexcept;
 // accept4(2), the connection non-blocking and close-on-exec: its fd.
 long accept_connection(int fd, sockaddr* addr, socklen_t* addr_len) noexcept;
 // recvmsg(2), sendmsg(2).
