@@ -203,7 +203,8 @@ void StreamTransport::read_ready() {
     if (!reading_ || closing_) return;
     // A BufferedProtocol lends the memory to read into; a Protocol gets a view of the thread's,
     // after the room an InPlaceProtocol offers (read together: one call, and what fits is not
-    // copied).
+    // copied). One read asks for kReadSize, or for the room if that is more: a bigger read would
+    // only grow the protocol's buffer.
     std::span<char> into(scratch(), kReadSize);
     std::span<char> room;
     if (buffered_) {
@@ -211,11 +212,13 @@ void StreamTransport::read_ready() {
         if (into.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
     } else if (in_place_) {
         room = static_cast<InPlaceProtocol*>(plain_)->room();
+        into = into.first(kReadSize - std::min(room.size(), kReadSize));
     }
     const int fd = sock_.fileno();
-    const long n = room.empty()
-                       ? sys::receive(fd, kind_ == Kind::socket, into.data(), into.size())
-                       : sys::receive_two(fd, room, into);
+    const bool socket = kind_ == Kind::socket;
+    const long n = room.empty()   ? sys::receive(fd, socket, into.data(), into.size())
+                   : into.empty() ? sys::receive(fd, socket, room.data(), room.size())
+                                  : sys::receive_two(fd, room, into);
     if (n <= 0 && !room.empty()) static_cast<InPlaceProtocol*>(plain_)->room_filled(0);
     if (n == -EAGAIN) return wait_readable();
     if (n < 0) return fatal_errno(n, "Fatal read error on transport");
