@@ -178,6 +178,13 @@ Task<std::vector<SocketAddress>> resolve_stream(std::string host, std::uint16_t 
     co_return addresses;
 }
 
+// (The default options are a named object: GCC 12 destroys a braced temporary passed to a
+// coroutine twice when the call is inlined into a co_await; so in every forwarding overload.)
+Task<Socket> connect_any(std::vector<SocketAddress> addresses) {
+    const ConnectOptions defaults;
+    return connect_any(std::move(addresses), defaults);
+}
+
 Task<Socket> connect_any(std::vector<SocketAddress> addresses, ConnectOptions options) {
     if (options.happy_eyeballs_delay && addresses.size() > 1) {
         Task<Socket> race = connect_staggered(addresses, *options.happy_eyeballs_delay, options);

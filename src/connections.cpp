@@ -34,7 +34,7 @@ Connection make_pipe_connection(int fd, detail::StreamTransport::Kind kind,
 
 std::function<void(Server::State&, Socket)> serve_protocol(ProtocolFactory factory) {
     return [factory = std::move(factory)](Server::State& st, Socket conn) {
-        detail::socket_transport(std::move(conn), factory(), st.shared_from_this());
+        detail::connection_transport(std::move(conn), factory(), st.shared_from_this(), st.tls);
     };
 }
 
@@ -132,14 +132,22 @@ Task<DatagramConnection> create_datagram_endpoint(ProtocolFactory factory, Socke
 }
 
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port) {
-    return create_connection(std::move(factory), std::move(host), port, ConnectOptions{});
+    const ConnectOptions defaults;  // (named: see connect_any)
+    return create_connection(std::move(factory), std::move(host), port, defaults);
 }
 
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                    ConnectOptions options) {
+    const auto tls = detail::client_tls(options, host);
     auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
     Socket sock = co_await detail::connect_any(std::move(addresses), options);
-    co_return make_connection(std::move(sock), factory);
+    if (!tls) co_return make_connection(std::move(sock), factory);
+    auto protocol = factory();
+    detail::HandshakeWait handshake;
+    auto transport = detail::connection_transport(std::move(sock), protocol, nullptr, tls,
+                                                  handshake.callback());
+    co_await handshake.wait(transport);
+    co_return Connection{std::move(transport), std::move(protocol)};
 }
 
 Task<Connection> create_connection(ProtocolFactory factory, Socket sock) {
@@ -165,7 +173,8 @@ Task<Connection> connect_write_pipe(ProtocolFactory factory, int fd) {
 }
 
 Task<Server> create_server(ProtocolFactory factory, std::string host, std::uint16_t port) {
-    return create_server(std::move(factory), std::move(host), port, ServerOptions{});
+    const ServerOptions defaults;
+    return create_server(std::move(factory), std::move(host), port, defaults);
 }
 
 Task<Server> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
@@ -176,7 +185,8 @@ Task<Server> create_server(ProtocolFactory factory, std::string host, std::uint1
 }
 
 Task<Server> create_unix_server(ProtocolFactory factory, std::string path) {
-    return create_unix_server(std::move(factory), std::move(path), ServerOptions{});
+    const ServerOptions defaults;
+    return create_unix_server(std::move(factory), std::move(path), defaults);
 }
 
 Task<Server> create_unix_server(ProtocolFactory factory, std::string path, ServerOptions options) {

@@ -61,6 +61,46 @@ std::shared_ptr<StreamTransport> socket_transport(Socket sock,
                                    std::move(protocol), std::move(watcher));
 }
 
+std::shared_ptr<Transport> connection_transport(Socket sock, std::shared_ptr<BaseProtocol> protocol,
+                                                std::shared_ptr<ConnectionWatcher> watcher,
+                                                const std::optional<TLSOptions>& tls,
+                                                HandshakeCallback on_handshake) {
+    if (!tls) return socket_transport(std::move(sock), std::move(protocol), std::move(watcher));
+    auto secure = SSLTransport::create(std::move(protocol), *tls, std::move(on_handshake));
+    socket_transport(std::move(sock), secure, std::move(watcher));
+    return secure;
+}
+
+std::optional<TLSOptions> client_tls(const ConnectOptions& options, const std::string& host) {
+    if (!options.ssl) {
+        if (!options.server_hostname.empty())
+            throw std::invalid_argument("server_hostname is only meaningful with ssl");
+        return std::nullopt;
+    }
+    return TLSOptions{*options.ssl, false,
+                      options.server_hostname.empty() ? host : options.server_hostname,
+                      options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
+}
+
+HandshakeCallback HandshakeWait::callback() {
+    return [done = done](std::exception_ptr error) mutable {
+        if (done.done()) return;  // (the wait was cancelled)
+        if (error)
+            done.set_exception(error);
+        else
+            done.set_result();
+    };
+}
+
+Task<> HandshakeWait::wait(std::shared_ptr<Transport> transport) {
+    try {
+        co_await done;
+    } catch (const CancelledError&) {
+        transport->abort();
+        throw;
+    }
+}
+
 Task<std::vector<Socket>> listen_tcp(std::string host, std::uint16_t port, ServerOptions options) {
     const auto infos =
         co_await getaddrinfo(host, port, AddressHints{.type = SOCK_STREAM, .flags = AI_PASSIVE});
@@ -102,6 +142,9 @@ Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<S
     auto st = std::make_shared<Server::State>();
     st->serve = std::move(serve);
     st->limit = options.limit;
+    if (options.ssl)
+        st->tls = TLSOptions{*options.ssl, true, {}, options.ssl_handshake_timeout,
+                             options.ssl_shutdown_timeout};
     st->listeners = std::move(listeners);
     st->unix_path = std::move(unix_path);
     for (std::size_t i = 0; i < st->listeners.size(); ++i) {

@@ -5,10 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "aio/connections.hpp"
+#include "aio/future.hpp"
 #include "aio/locks.hpp"
 #include "aio/servers.hpp"
 #include "aio/tasks.hpp"
 #include "aio/transports.hpp"
+#include "ssl_transport.hpp"
 #include "stream_transport.hpp"
 
 namespace aio {
@@ -21,6 +24,7 @@ struct Server::State final : detail::ConnectionWatcher, std::enable_shared_from_
     std::size_t handlers = 0;  // streams: handler tasks still running
     std::string unix_path;     // removed on close
     std::size_t limit = kDefaultStreamLimit;
+    std::optional<detail::TLSOptions> tls;  // every connection's, on a TLS server
     bool serving = true;
     Event all_done;  // closed, and nothing left open or running
 
@@ -44,5 +48,20 @@ Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<S
 std::shared_ptr<StreamTransport> socket_transport(Socket sock,
                                                   std::shared_ptr<BaseProtocol> protocol,
                                                   std::shared_ptr<ConnectionWatcher> watcher);
+// The same, or with TLS over it when tls is given: then the transport returned is the TLS layer,
+// and on_handshake is told how the handshake ended.
+std::shared_ptr<Transport> connection_transport(Socket sock, std::shared_ptr<BaseProtocol> protocol,
+                                                std::shared_ptr<ConnectionWatcher> watcher,
+                                                const std::optional<TLSOptions>& tls,
+                                                HandshakeCallback on_handshake = nullptr);
+// A client's TLS options from create_connection's / open_connection's.
+std::optional<TLSOptions> client_tls(const ConnectOptions& options, const std::string& host);
+// Waits for the handshake of a client's TLS connection made with connection_transport (whose
+// on_handshake is the returned callback's), closing the connection if the wait is cancelled.
+struct HandshakeWait {
+    Future<> done;
+    HandshakeCallback callback();
+    Task<> wait(std::shared_ptr<Transport> transport);
+};
 }  // namespace detail
 }  // namespace aio

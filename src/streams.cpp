@@ -494,15 +494,23 @@ std::pair<StreamReader, StreamWriter> streams_of(std::shared_ptr<StreamCore> cor
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
                                                             std::size_t limit) {
-    return open_connection(std::move(host), port, ConnectOptions{}, limit);
+    const ConnectOptions defaults;
+    return open_connection(std::move(host), port, defaults, limit);
 }
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
                                                             ConnectOptions options,
                                                             std::size_t limit) {
+    const auto tls = detail::client_tls(options, host);
     auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
     Socket sock = co_await detail::connect_any(std::move(addresses), options);
-    co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
+    if (!tls) co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
+    auto core = std::allocate_shared<StreamCore>(detail::PoolAllocator<StreamCore>(), limit);
+    detail::HandshakeWait handshake;
+    core->transport =
+        detail::connection_transport(std::move(sock), core, nullptr, tls, handshake.callback());
+    co_await handshake.wait(core->transport);
+    co_return streams_of(std::move(core));
 }
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, std::size_t limit) {
@@ -557,30 +565,52 @@ struct ServedStream final : StreamCore, detail::DoneWaiter {
     }
 };
 
+// The handler's task for a served stream (which it keeps until the task ends).
+void start_handler(const StreamHandler& handler, std::shared_ptr<ServedStream> served) {
+    try {
+        auto task = create_task(handler(StreamReader(served), StreamWriter(served)));
+        served->task = task.state_ptr();
+        ServedStream& s = *served;
+        s.task->add_waiter(&s);
+        s.self = std::move(served);
+    } catch (...) {  // the handler (or its task) could not even start
+        served->report(std::current_exception());
+        served->finished();
+    }
+}
+
 std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler) {
     return [handler = std::move(handler)](Server::State& st, Socket conn) {
         auto served = std::allocate_shared<ServedStream>(detail::PoolAllocator<ServedStream>(),
                                                          st.shared_from_this(), st.limit);
-        served->transport =
-            detail::socket_transport(std::move(conn), served, st.shared_from_this());
         ++st.handlers;
-        try {
-            auto task = create_task(handler(StreamReader(served), StreamWriter(served)));
-            served->task = task.state_ptr();
-            ServedStream& s = *served;
-            s.task->add_waiter(&s);
-            s.self = std::move(served);
-        } catch (...) {  // the handler (or its task) could not even start
-            served->report(std::current_exception());
-            served->finished();
+        if (!st.tls) {
+            served->transport =
+                detail::socket_transport(std::move(conn), served, st.shared_from_this());
+            return start_handler(handler, std::move(served));
         }
+        // Over TLS the handler starts once the handshake has succeeded (the server's state,
+        // which holds the handler, lives until the connection is finished).
+        auto on_handshake = [&handler, weak = std::weak_ptr<ServedStream>(served)](
+                                std::exception_ptr error) {
+            auto s = weak.lock();
+            if (!s) return;
+            if (error)
+                s->finished();
+            else
+                start_handler(handler, std::move(s));
+        };
+        served->transport = detail::connection_transport(std::move(conn), served,
+                                                         st.shared_from_this(), st.tls,
+                                                         std::move(on_handshake));
     };
 }
 
 }  // namespace
 
 Task<Server> start_server(StreamHandler handler, std::string host, std::uint16_t port) {
-    return start_server(std::move(handler), std::move(host), port, ServerOptions{});
+    const ServerOptions defaults;
+    return start_server(std::move(handler), std::move(host), port, defaults);
 }
 
 Task<Server> start_server(StreamHandler handler, std::string host, std::uint16_t port,
@@ -591,7 +621,8 @@ Task<Server> start_server(StreamHandler handler, std::string host, std::uint16_t
 }
 
 Task<Server> start_unix_server(StreamHandler handler, std::string path) {
-    return start_unix_server(std::move(handler), std::move(path), ServerOptions{});
+    const ServerOptions defaults;
+    return start_unix_server(std::move(handler), std::move(path), defaults);
 }
 
 Task<Server> start_unix_server(StreamHandler handler, std::string path, ServerOptions options) {

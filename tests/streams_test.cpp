@@ -288,9 +288,8 @@ AIO_TEST(Streams, EndlessLineFromAPeerIsALimitOverrun) {
         }
         co_await w.drain();
     };
-    auto server = co_await aio::start_server(
-        handler, "127.0.0.1", 0,
-        aio::ServerOptions{.backlog = 10, .reuse_port = false, .limit = 1024});
+    const aio::ServerOptions options{.backlog = 10, .reuse_port = false, .limit = 1024};
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0, options);
     auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
     writer.write(std::string(100000, 'a'));  // no newline, far past the limit
     EXPECT_EQ(co_await reader.readline(), "overrun\n");

@@ -20,6 +20,7 @@
 #include "aio/signals.hpp"
 #include "aio/sleep.hpp"
 #include "aio/sockets.hpp"
+#include "aio/ssl.hpp"
 #include "aio/streams.hpp"
 #include "aio/subprocess.hpp"
 #include "aio/task.hpp"

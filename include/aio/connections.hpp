@@ -56,7 +56,9 @@ struct DatagramOptions {
     bool allow_broadcast = false;
 };
 
-// create_connection's and open_connection's keyword arguments (asyncio's names).
+// create_connection's and open_connection's keyword arguments (asyncio's names). (With GCC 12,
+// name them first, `aio::ConnectOptions o{...};`, rather than passing a braced temporary inside
+// a co_await expression: see DatagramOptions.)
 struct ConnectOptions {
     int family = AF_UNSPEC;  // getaddrinfo's hints
     int proto = 0;
@@ -73,6 +75,13 @@ struct ConnectOptions {
     int interleave = 0;
     // All attempts failed: an ExceptionGroup of every error, not one summary std::system_error.
     bool all_errors = false;
+    // TLS over the connection (aio/ssl.hpp): the call returns once the handshake has succeeded,
+    // and raises its error (ssl::SSLCertVerificationError, ssl::SSLError, TimeoutError) if not.
+    std::optional<ssl::SSLContext> ssl{};
+    // The name the certificate must be valid for, sent as SNI; empty: the host connected to.
+    std::string server_hostname{};
+    Duration ssl_handshake_timeout = std::chrono::seconds(60);
+    Duration ssl_shutdown_timeout = std::chrono::seconds(30);
 };
 
 // loop.create_connection(factory, host, port): resolves host (without blocking the loop) and
@@ -121,7 +130,8 @@ std::vector<SocketAddress> interleave_addresses(std::vector<SocketAddress> addre
                                                 int first_family_count);
 // Connects to the addresses (in turn, or staggered with Happy Eyeballs) until one answers;
 // asyncio's error rules when none does.
-Task<Socket> connect_any(std::vector<SocketAddress> addresses, ConnectOptions options = {});
+Task<Socket> connect_any(std::vector<SocketAddress> addresses, ConnectOptions options);
+Task<Socket> connect_any(std::vector<SocketAddress> addresses);
 }  // namespace detail
 
 }  // namespace aio

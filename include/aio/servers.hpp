@@ -5,17 +5,30 @@
 #include <memory>
 #include <vector>
 
+#include <optional>
+
 #include "aio/sockets.hpp"
+#include "aio/ssl.hpp"
 #include "aio/task.hpp"
+#include "aio/time.hpp"
 
 namespace aio {
 
 inline constexpr std::size_t kDefaultStreamLimit = 64 * 1024;  // asyncio's _DEFAULT_LIMIT
 
+// (With GCC 12, name them first rather than pass a braced temporary inside a co_await
+// expression: see aio::DatagramOptions.)
 struct ServerOptions {
     int backlog = 100;
     bool reuse_port = false;
     std::size_t limit = kDefaultStreamLimit;  // streams only: the readers' limit
+    // TLS: each connection is a server-side handshake with this context first; a handler (or
+    // the protocol's connection_made) starts once it has succeeded. A handshake that fails or
+    // takes longer than ssl_handshake_timeout ends the connection quietly, as asyncio does.
+    std::optional<ssl::SSLContext> ssl{};
+    Duration ssl_handshake_timeout = std::chrono::seconds(60);
+    // How long close() waits for the close_notify and the rest to be taken before aborting.
+    Duration ssl_shutdown_timeout = std::chrono::seconds(30);
 };
 
 class Server {

@@ -1,0 +1,254 @@
+// TLS over the transport seam: handshakes and echo through streams and protocols, verification
+// that refuses what Python's ssl refuses (untrusted CA, wrong host name, expired), the errors'
+// texts, close_notify, timeouts, and what a TLS server does with a client that is not one.
+#include <string>
+#include <system_error>
+
+#include "helpers.hpp"
+#include "tls_certificates.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+using aio_test::echo_lines;
+using aio_test::tls_files;
+
+aio::ssl::SSLContext server_context(const std::string& cert, const std::string& key) {
+    auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
+    ctx.load_cert_chain(cert, key);
+    return ctx;
+}
+
+aio::ssl::SSLContext server_context() {
+    return server_context(tls_files().server_cert, tls_files().server_key);
+}
+
+// A client's context that trusts the test CA (and nothing else).
+aio::ssl::SSLContext client_context() {
+    return aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, tls_files().ca_cert);
+}
+
+aio::ServerOptions tls_server(aio::ssl::SSLContext ctx) {
+    aio::ServerOptions o;
+    o.ssl = std::move(ctx);
+    return o;
+}
+
+aio::ConnectOptions tls_client(aio::ssl::SSLContext ctx, std::string server_hostname = "") {
+    aio::ConnectOptions o;
+    o.ssl = std::move(ctx);
+    o.server_hostname = std::move(server_hostname);
+    return o;
+}
+
+// Connects with `client` to a server presenting `server`, and returns the verification message
+// the client refused it with ("" if the connection succeeded).
+aio::Task<std::string> refusal(aio::ssl::SSLContext server, aio::ConnectOptions client,
+                               std::string host = "127.0.0.1") {
+    const auto options = tls_server(server);
+    auto srv = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
+    std::string message;
+    try {
+        auto [reader, writer] = co_await aio::open_connection(host, srv.sockets()[0].port(), client);
+        writer.close();
+        co_await writer.wait_closed();
+    } catch (const aio::ssl::SSLCertVerificationError& e) {
+        message = e.verify_message();
+        EXPECT_NE(std::string(e.what()).find("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+                                             "failed: " + message),
+                  std::string::npos)
+            << e.what();
+    }
+    srv.close();
+    co_await srv.wait_closed();
+    co_return message;
+}
+
+}  // namespace
+
+AIO_TEST(TLS, StreamsEchoOverTls) {
+    const auto server_options = tls_server(server_context());
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
+    const auto port = server.sockets()[0].port();
+    const auto client_options = tls_client(client_context(), "localhost");
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port, client_options);
+    writer.write("hello over TLS\n");
+    EXPECT_EQ(co_await reader.readline(), "hello over TLS\n");
+    const std::string big(60'000, 'x');  // several records, both ways (under the line limit)
+    writer.write(big + "\n");
+    EXPECT_TRUE(co_await reader.readline() == big + "\n");
+
+    const auto cipher = writer.transport()->get_extra_info<aio::ssl::CipherInfo>("cipher");
+    AIO_ASSERT_TRUE(cipher.has_value());
+    EXPECT_EQ(cipher->version, "TLSv1.3");
+    const auto cert = writer.transport()->get_extra_info<aio::ssl::PeerCertificate>("peercert");
+    AIO_ASSERT_TRUE(cert.has_value());
+    EXPECT_NE(cert->subject.find("CN=localhost"), std::string::npos) << cert->subject;
+    EXPECT_NE(cert->issuer.find("CN=aio test CA"), std::string::npos) << cert->issuer;
+    EXPECT_EQ(cert->subject_alt_names,
+              (std::vector<std::string>{"DNS:localhost", "IP Address:127.0.0.1", "IP Address:::1"}));
+    EXPECT_TRUE(writer.get_extra_info("peername").has_value());
+    EXPECT_FALSE(writer.can_write_eof());
+
+    writer.close();  // close_notify: the server's readline sees the end, its handler returns
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();  // every handler ended
+}
+
+AIO_TEST(TLS, ProtocolsEchoOverTls) {
+    struct Echo : aio::Protocol {
+        aio::Transport* t = nullptr;
+        void connection_made(aio::Transport& transport) override { t = &transport; }
+        void data_received(std::string_view data) override { t->write(data); }
+    };
+    struct Client : aio::Protocol {
+        std::string got;
+        bool made = false, lost = false;
+        void connection_made(aio::Transport&) override { made = true; }
+        void data_received(std::string_view data) override { got += data; }
+        void connection_lost(std::exception_ptr) override { lost = true; }
+    };
+    const auto server_options = tls_server(server_context());
+    auto server = co_await aio::create_server([] { return std::make_shared<Echo>(); }, "127.0.0.1",
+                                              0, server_options);
+    const auto client_options = tls_client(client_context());
+    auto conn = co_await aio::create_connection([] { return std::make_shared<Client>(); },
+                                                "localhost", server.sockets()[0].port(),
+                                                client_options);
+    auto client = conn.protocol_as<Client>();
+    EXPECT_TRUE(client->made);  // once create_connection returns, the handshake is done
+    conn.transport->write("ping");
+    AIO_ASSERT_TRUE(co_await aio_test::eventually([&] { return client->got == "ping"; }));
+    conn.transport->close();
+    AIO_ASSERT_TRUE(co_await aio_test::eventually([&] { return client->lost; }));
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, AClientRefusesWhatItCannotVerify) {
+    const auto& f = tls_files();
+    // Verification is on by default: the system's CAs do not know the test CA.
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(aio::ssl::create_default_context(),
+                                                            "localhost")),
+              "unable to get local issuer certificate");
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "example.org")),
+              "Hostname mismatch, certificate is not valid for 'example.org'.");
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "127.0.0.2")),
+              "IP address mismatch, certificate is not valid for '127.0.0.2'.");
+    EXPECT_EQ(co_await refusal(server_context(f.expired_cert, f.expired_key),
+                               tls_client(client_context(), "localhost")),
+              "certificate has expired");
+    EXPECT_EQ(co_await refusal(server_context(f.self_signed_cert, f.self_signed_key),
+                               tls_client(client_context(), "localhost")),
+              "self-signed certificate");
+    // What the certificate names is accepted: its IP address, and the host connected to.
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "127.0.0.1")), "");
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context()), "localhost"), "");
+    // The CA given as text works as the file does.
+    auto from_text = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, "", "", f.ca_pem);
+    EXPECT_EQ(co_await refusal(server_context(), tls_client(from_text, "localhost")), "");
+    // Verification off: anything goes (as Python's CERT_NONE).
+    auto trusting = aio::ssl::SSLContext(aio::ssl::Side::client);
+    trusting.set_check_hostname(false);
+    trusting.set_verify_mode(aio::ssl::VerifyMode::CERT_NONE);
+    EXPECT_EQ(co_await refusal(server_context(f.self_signed_cert, f.self_signed_key),
+                               tls_client(trusting)),
+              "");
+}
+
+AIO_TEST(TLS, ContextSettingsAreChecked) {
+    auto ctx = aio::ssl::SSLContext(aio::ssl::Side::client);
+    EXPECT_TRUE(ctx.check_hostname());
+    EXPECT_EQ(ctx.verify_mode(), aio::ssl::VerifyMode::CERT_REQUIRED);
+    EXPECT_THROW(ctx.set_verify_mode(aio::ssl::VerifyMode::CERT_NONE), std::invalid_argument);
+    EXPECT_EQ(ctx.minimum_version(), aio::ssl::TLSVersion::TLSv1_2);
+    ctx.set_minimum_version(aio::ssl::TLSVersion::TLSv1_3);
+    EXPECT_EQ(ctx.minimum_version(), aio::ssl::TLSVersion::TLSv1_3);
+    EXPECT_THROW(ctx.set_ciphers("NO-SUCH-CIPHER"), aio::ssl::SSLError);
+    EXPECT_THROW(ctx.load_cert_chain("/nonexistent/cert.pem"), aio::ssl::SSLError);
+    try {
+        ctx.load_cert_chain(tls_files().server_cert, tls_files().expired_key);  // not its key
+        ADD_FAILURE() << "a key that does not match was accepted";
+    } catch (const aio::ssl::SSLError& e) {
+        EXPECT_NE(std::string(e.what()).find("KEY_VALUES_MISMATCH"), std::string::npos) << e.what();
+        EXPECT_EQ(e.code().category(), aio::ssl::ssl_category());
+    }
+    const auto server_options = tls_server(server_context());
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
+    const auto port = server.sockets()[0].port();
+    aio::ConnectOptions no_tls;
+    no_tls.server_hostname = "localhost";  // meaningless without ssl
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port, no_tls), std::invalid_argument);
+    // A server's context cannot make a client connection.
+    const auto wrong_side = tls_client(server_context());
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port, wrong_side),
+                 std::invalid_argument);
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, PlainTextToATlsPortIsRefusedQuietly) {
+    const auto server_options = tls_server(server_context());
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write("GET / HTTP/1.0\r\n\r\n");
+    // The server answers with an alert (or nothing) and closes; its handler never starts and
+    // nothing reaches the exception handler (the test would fail on a report).
+    std::string answer;
+    try {
+        answer = co_await reader.read();
+    } catch (const std::system_error&) {  // (a reset is as good as a close)
+    }
+    EXPECT_EQ(answer.find("HTTP"), std::string::npos);
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, AClientThatSaysNothingIsDroppedAfterTheHandshakeTimeout) {
+    auto options = tls_server(server_context());
+    options.ssl_handshake_timeout = 5s;
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    const auto t0 = aio::get_running_loop().time();
+    std::string got;
+    try {
+        got = co_await reader.read();  // EOF (or a reset) when the server gives up
+    } catch (const std::system_error&) {
+    }
+    EXPECT_EQ(got, "");
+    EXPECT_GE(aio::get_running_loop().time() - t0, 5s);
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, AServerThatNeverAnswersTimesTheClientOut) {
+    // A plain server that reads and says nothing: the client's handshake never ends.
+    auto mute = [](aio::StreamReader r, aio::StreamWriter) -> aio::Task<> { co_await r.read(); };
+    auto server = co_await aio::start_server(mute, "127.0.0.1", 0);
+    auto options = tls_client(client_context(), "localhost");
+    options.ssl_handshake_timeout = 3s;
+    const auto t0 = aio::get_running_loop().time();
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), options),
+                 aio::TimeoutError);
+    EXPECT_EQ(aio::get_running_loop().time() - t0, 3s);
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, ALostConnectionDuringTheHandshakeIsAnError) {
+    // A server that closes at once: the client's handshake fails with a connection error.
+    auto rude = [](aio::StreamReader, aio::StreamWriter w) -> aio::Task<> {
+        w.close();
+        co_return;
+    };
+    auto server = co_await aio::start_server(rude, "127.0.0.1", 0);
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(),
+                                               tls_client(client_context(), "localhost")),
+                 std::system_error);
+    server.close();
+    co_await server.wait_closed();
+}
