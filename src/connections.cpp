@@ -172,6 +172,29 @@ Task<Connection> connect_write_pipe(ProtocolFactory factory, int fd) {
     co_return make_pipe_connection(fd, detail::StreamTransport::Kind::write_pipe, factory);
 }
 
+Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                           std::shared_ptr<BaseProtocol> protocol,
+                                           ssl::SSLContext sslcontext) {
+    const ssl::StartTLSOptions defaults;  // (named: see connect_any)
+    return start_tls(std::move(transport), std::move(protocol), std::move(sslcontext), defaults);
+}
+
+Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                           std::shared_ptr<BaseProtocol> protocol,
+                                           ssl::SSLContext sslcontext,
+                                           ssl::StartTLSOptions options) {
+    if (!transport || transport->is_closing()) throw RuntimeError("start_tls: the transport is closed");
+    detail::TLSOptions tls{std::move(sslcontext), options.server_side, options.server_hostname,
+                           options.ssl_handshake_timeout, options.ssl_shutdown_timeout, false};
+    detail::HandshakeWait handshake;
+    auto secure = detail::SSLTransport::create(std::move(protocol), std::move(tls),
+                                               handshake.callback());
+    transport->set_protocol(secure);
+    secure->connection_made(*transport);
+    co_await handshake.wait(secure);
+    co_return secure;
+}
+
 Task<Server> create_server(ProtocolFactory factory, std::string host, std::uint16_t port) {
     const ServerOptions defaults;
     return create_server(std::move(factory), std::move(host), port, defaults);

@@ -272,10 +272,12 @@ void SSLTransport::handshake_over(std::exception_ptr error) {
     }
     if (!app_ || closing_) return;
     app_connected_ = true;
-    try {
-        app_->connection_made(*this);
-    } catch (...) {
-        return fail(std::current_exception(), "Fatal error: protocol.connection_made() failed");
+    if (options_.call_connection_made) {
+        try {
+            app_->connection_made(*this);
+        } catch (...) {
+            return fail(std::current_exception(), "Fatal error: protocol.connection_made() failed");
+        }
     }
     if (!pending_.empty() && phase_ == Phase::open) encrypt(std::exchange(pending_, {}));
 }

@@ -26,6 +26,8 @@ struct TLSOptions {
     std::string server_hostname;  // a client's: sent as SNI and checked against the certificate
     Duration handshake_timeout = std::chrono::seconds(60);  // asyncio's defaults
     Duration shutdown_timeout = std::chrono::seconds(30);
+    // False for start_tls: the application's protocol had its connection_made already.
+    bool call_connection_made = true;
 };
 
 // The handshake's outcome: null when it succeeded, else why it failed (SSLError,

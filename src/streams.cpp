@@ -429,6 +429,18 @@ Task<> StreamWriter::drain_slow() {
     if (c.lost) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
 }
 
+Task<> StreamWriter::start_tls(ssl::SSLContext sslcontext) {
+    const ssl::StartTLSOptions defaults;  // (named: see connect_any)
+    return start_tls(std::move(sslcontext), defaults);
+}
+
+Task<> StreamWriter::start_tls(ssl::SSLContext sslcontext, ssl::StartTLSOptions options) {
+    auto core = core_;
+    if (!core->transport) throw RuntimeError("start_tls: the writer has no transport");
+    co_await drain();
+    core->transport = co_await aio::start_tls(core->transport, core, std::move(sslcontext), options);
+}
+
 void StreamWriter::write_eof() {
     if (core_->transport) core_->transport->write_eof();
 }

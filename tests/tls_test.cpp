@@ -1,6 +1,8 @@
 // TLS over the transport seam: handshakes and echo through streams and protocols, verification
 // that refuses what Python's ssl refuses (untrusted CA, wrong host name, expired), the errors'
 // texts, close_notify, timeouts, and what a TLS server does with a client that is not one.
+#include <any>
+#include <random>
 #include <string>
 #include <system_error>
 
@@ -251,4 +253,127 @@ AIO_TEST(TLS, ALostConnectionDuringTheHandshakeIsAnError) {
                  std::system_error);
     server.close();
     co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, StartTlsUpgradesAPlainStream) {
+    // The STARTTLS pattern (SMTP, IMAP): plain text first, then both ends upgrade.
+    auto handler = [](aio::StreamReader r, aio::StreamWriter w) -> aio::Task<> {
+        if (co_await r.readline() != "STARTTLS\n") co_return;
+        w.write("GO\n");
+        aio::ssl::StartTLSOptions server_side;
+        server_side.server_side = true;
+        co_await w.start_tls(server_context(), server_side);
+        co_await echo_lines(r, w);
+    };
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    writer.write("STARTTLS\n");
+    EXPECT_EQ(co_await reader.readline(), "GO\n");
+    EXPECT_FALSE(writer.transport()->get_extra_info<aio::ssl::CipherInfo>("cipher"));
+    aio::ssl::StartTLSOptions client_side;
+    client_side.server_hostname = "localhost";
+    co_await writer.start_tls(client_context(), client_side);
+    EXPECT_TRUE(writer.transport()->get_extra_info<aio::ssl::CipherInfo>("cipher"));
+    writer.write("now secret\n");
+    EXPECT_EQ(co_await reader.readline(), "now secret\n");
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+}
+
+namespace {
+
+// A transport that keeps what is written, for the test to hand to the other end in pieces of
+// its choosing: TLS through memory, with the records split wherever the test likes.
+class MemoryTransport final : public aio::Transport {
+  public:
+    std::string outbox;
+    std::shared_ptr<aio::BaseProtocol> protocol;
+    bool closed = false;
+    void write(std::string_view data) override { outbox.append(data); }
+    void close() override { closed = true; }
+    void abort() override { closed = true; }
+    bool is_closing() const noexcept override { return closed; }
+    void set_protocol(std::shared_ptr<aio::BaseProtocol> p) override { protocol = std::move(p); }
+    aio::BaseProtocol* get_protocol() const noexcept override { return protocol.get(); }
+    std::any get_extra_info(std::string_view) const override { return {}; }
+    std::size_t get_write_buffer_size() const noexcept override { return outbox.size(); }
+    bool is_reading() const noexcept override { return true; }
+    void pause_reading() override {}
+    void resume_reading() override {}
+    void write_eof() override {}
+    bool can_write_eof() const noexcept override { return false; }
+};
+
+struct Collector : aio::Protocol {
+    std::string got;
+    bool eof = false;
+    void data_received(std::string_view data) override { got += data; }
+    bool eof_received() override {
+        eof = true;
+        return false;
+    }
+};
+
+// Hands from's pending bytes to to's protocol in pieces of 1 to max_piece bytes; true if any.
+bool deliver(MemoryTransport& from, MemoryTransport& to, std::mt19937& rng, std::size_t max_piece) {
+    if (from.outbox.empty() || !to.protocol) return false;
+    const std::string pending = std::exchange(from.outbox, {});
+    std::uniform_int_distribution<std::size_t> piece(1, max_piece);
+    for (std::size_t at = 0; at < pending.size();) {
+        const std::size_t n = std::min(piece(rng), pending.size() - at);
+        static_cast<aio::Protocol*>(to.protocol.get())->data_received(pending.substr(at, n));
+        at += n;
+    }
+    return true;
+}
+
+}  // namespace
+
+AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
+    std::mt19937 rng(20261207);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (const std::size_t max_piece : {1, 2, 7, 100, 5000}) {
+        auto client_wire = std::make_shared<MemoryTransport>();
+        auto server_wire = std::make_shared<MemoryTransport>();
+        auto client_app = std::make_shared<Collector>();
+        auto server_app = std::make_shared<Collector>();
+        aio::ssl::StartTLSOptions as_client, as_server;
+        as_client.server_hostname = "localhost";
+        as_server.server_side = true;
+        auto client = aio::create_task(aio::start_tls(client_wire, client_app, client_context(), as_client));
+        auto server = aio::create_task(aio::start_tls(server_wire, server_app, server_context(), as_server));
+        while (!client.done() || !server.done()) {
+            deliver(*client_wire, *server_wire, rng, max_piece);
+            deliver(*server_wire, *client_wire, rng, max_piece);
+            co_await aio::sleep(0s);
+        }
+        auto client_tls = co_await client;
+        auto server_tls = co_await server;
+        // Random bytes both ways, written in random pieces, delivered in random pieces.
+        std::string up, down;
+        for (int i = 0; i < 30'000; ++i) {
+            up += static_cast<char>(byte(rng));
+            down += static_cast<char>(byte(rng));
+        }
+        for (std::size_t at = 0; at < up.size(); at += 1 + at % 4000) {
+            client_tls->write(std::string_view(up).substr(at, 1 + at % 4000));
+            server_tls->write(std::string_view(down).substr(at, 1 + at % 4000));
+        }
+        while (deliver(*client_wire, *server_wire, rng, max_piece) |
+               deliver(*server_wire, *client_wire, rng, max_piece)) {
+        }
+        EXPECT_TRUE(server_app->got == up) << "client to server, pieces of up to " << max_piece;
+        EXPECT_TRUE(client_app->got == down) << "server to client, pieces of up to " << max_piece;
+        // close(): close_notify, which the other end reads as the end of the stream.
+        client_tls->close();
+        deliver(*client_wire, *server_wire, rng, max_piece);
+        EXPECT_TRUE(server_app->eof);
+        EXPECT_TRUE(client_wire->closed);
+        server_tls->abort();
+        // (The wires' protocols hold the TLS layers: let them go.)
+        client_wire->protocol.reset();
+        server_wire->protocol.reset();
+    }
 }

@@ -120,6 +120,19 @@ Task<Server> create_server(ProtocolFactory factory, std::string host, std::uint1
 Task<Server> create_unix_server(ProtocolFactory factory, std::string path);
 Task<Server> create_unix_server(ProtocolFactory factory, std::string path, ServerOptions options);
 
+// loop.start_tls(transport, protocol, sslcontext, ...): TLS over a connection that is already
+// open (STARTTLS): the handshake runs over `transport`, whose protocol becomes the TLS layer;
+// the returned transport carries protocol's bytes from then on, and `transport` must not be
+// used directly again. protocol does not get connection_made a second time. Raises the
+// handshake's error (the connection is then closed), as create_connection does.
+Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                           std::shared_ptr<BaseProtocol> protocol,
+                                           ssl::SSLContext sslcontext,
+                                           ssl::StartTLSOptions options);
+Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                           std::shared_ptr<BaseProtocol> protocol,
+                                           ssl::SSLContext sslcontext);
+
 namespace detail {
 // Resolves host for a stream connection, in the order the options ask for (interleave).
 Task<std::vector<SocketAddress>> resolve_stream(std::string host, std::uint16_t port,

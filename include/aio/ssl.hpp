@@ -9,6 +9,7 @@
 //
 // SSL errors are std::system_error (Python's SSLError is an OSError) in aio::ssl::ssl_category().
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -118,6 +119,15 @@ class SSLContext {
 SSLContext create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
                                   const std::string& cafile = "", const std::string& capath = "",
                                   const std::string& cadata = "");
+
+// loop.start_tls's keyword arguments (and StreamWriter::start_tls's).
+struct StartTLSOptions {
+    bool server_side = false;
+    // A client's: the name the certificate must be valid for, sent as SNI.
+    std::string server_hostname{};
+    std::chrono::nanoseconds ssl_handshake_timeout = std::chrono::seconds(60);
+    std::chrono::nanoseconds ssl_shutdown_timeout = std::chrono::seconds(30);
+};
 
 // The negotiated cipher, as Python's SSLSocket.cipher(): (name, protocol version, secret bits).
 struct CipherInfo {

@@ -163,6 +163,10 @@ class StreamWriter {
     std::size_t get_write_buffer_size() const noexcept;
     // The transport under the stream (null for a writer without one).
     std::shared_ptr<Transport> transport() const noexcept;
+    // Upgrades the connection to TLS (asyncio 3.11's StreamWriter.start_tls): drains, then does
+    // the handshake; reads and writes go through TLS afterwards. Raises the handshake's error.
+    Task<> start_tls(ssl::SSLContext sslcontext, ssl::StartTLSOptions options);
+    Task<> start_tls(ssl::SSLContext sslcontext);
 
   private:
     bool must_wait() const noexcept;  // paused by the transport, or closing: drain_slow() decides
