@@ -2,6 +2,7 @@
 // that refuses what Python's ssl refuses (untrusted CA, wrong host name, expired), the errors'
 // texts, close_notify, timeouts, and what a TLS server does with a client that is not one.
 #include <any>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <system_error>
@@ -376,4 +377,45 @@ AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
         client_wire->protocol.reset();
         server_wire->protocol.reset();
     }
+}
+
+namespace {
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+        ++n;
+    return n;
+}
+}  // namespace
+
+AIO_TEST(TLS, AThousandHandshakesThatVanishLeaveNothingBehind) {
+    const auto options = tls_server(server_context());
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
+    const auto address = server.sockets()[0];
+    const std::size_t fds_before = open_fds();
+    // Each client starts a handshake (a real ClientHello, cut short) and goes away.
+    std::string hello;
+    {
+        auto wire = std::make_shared<MemoryTransport>();
+        aio::ssl::StartTLSOptions as_client;
+        as_client.server_hostname = "localhost";
+        auto attempt = aio::create_task(
+            aio::start_tls(wire, std::make_shared<Collector>(), client_context(), as_client));
+        co_await aio::sleep(0s);
+        hello = wire->outbox;
+        attempt.cancel();
+        EXPECT_THROW(co_await attempt, aio::CancelledError);
+        wire->protocol.reset();
+    }
+    AIO_ASSERT_TRUE(hello.size() > 100);
+    for (int i = 0; i < 1000; ++i) {
+        auto sock = aio::Socket::create(AF_INET, SOCK_STREAM);
+        co_await aio::sock_connect(sock, address);
+        co_await aio::sock_sendall(sock, std::string_view(hello).substr(0, 1 + i % 100));
+        sock.close();
+    }
+    // The server lets every one of them go: no connection, no handler, no descriptor left.
+    AIO_ASSERT_TRUE(co_await aio_test::eventually([&] { return open_fds() == fds_before; }));
+    server.close();
+    co_await server.wait_closed();
 }
