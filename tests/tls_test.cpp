@@ -419,3 +419,63 @@ AIO_TEST(TLS, AThousandHandshakesThatVanishLeaveNothingBehind) {
     server.close();
     co_await server.wait_closed();
 }
+
+AIO_TEST(TLS, AlpnAndSniChooseWhatTheClientAskedFor) {
+    const auto& f = tls_files();
+    // The server picks a certificate by the name the client asks for: the self-signed one for
+    // "other.test" (which the client then refuses), the CA's for everything else.
+    auto server_ctx = server_context();
+    const auto other = server_context(f.self_signed_cert, f.self_signed_key);
+    std::vector<std::string> names_seen;
+    server_ctx.set_sni_callback([&](std::string_view name) -> std::optional<aio::ssl::SSLContext> {
+        names_seen.emplace_back(name);
+        if (name == "other.test") return other;
+        return std::nullopt;
+    });
+    server_ctx.set_alpn_protocols({"h2", "http/1.1"});
+    const auto options = tls_server(server_ctx);
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
+    const auto port = server.sockets()[0].port();
+
+    auto client_ctx = client_context();
+    client_ctx.set_alpn_protocols({"http/1.1", "spdy/1"});
+    const auto as_localhost = tls_client(client_ctx, "localhost");
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port, as_localhost);
+    EXPECT_EQ(writer.transport()->get_extra_info<std::string>("selected_alpn_protocol"), "http/1.1");
+    writer.close();
+    co_await writer.wait_closed();
+
+    const auto as_other = tls_client(client_ctx, "other.test");
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port, as_other),
+                 aio::ssl::SSLCertVerificationError);
+    EXPECT_EQ(names_seen, (std::vector<std::string>{"localhost", "other.test"}));
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, APeerThatClosesWithoutCloseNotifyEndsTheStream) {
+    // The server's handler sends a line and drops the socket with no close_notify (an abort of
+    // the TLS layer): the client reads the line, then the end of the stream, as asyncio reports
+    // a missing close_notify (connection_lost without an error).
+    auto handler = [](aio::StreamReader, aio::StreamWriter w) -> aio::Task<> {
+        w.write("last words\n");
+        co_await w.drain();
+        co_await aio::sleep(10ms);
+        w.transport()->abort();
+    };
+    const auto options = tls_server(server_context());
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0, options);
+    const auto client_options = tls_client(client_context(), "localhost");
+    auto [reader, writer] =
+        co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), client_options);
+    EXPECT_EQ(co_await reader.readline(), "last words\n");
+    std::string rest;
+    try {
+        rest = co_await reader.read();
+    } catch (const std::system_error&) {  // (a reset, if the abort came as one)
+    }
+    EXPECT_EQ(rest, "");
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+}
