@@ -52,10 +52,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        aio::ConnectOptions options;
-        options.ssl = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, cafile);
-        options.server_hostname = server_hostname;
-        aio::run(run_clients(host, static_cast<std::uint16_t>(port), options));
+        const auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, cafile);
+        aio::run(run_clients(host, static_cast<std::uint16_t>(port),
+                             {.ssl = &ctx, .server_hostname = server_hostname}));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tls_echo_client: %s\n", e.what());
         return 1;

@@ -26,10 +26,9 @@ aio::Task<> echo(aio::StreamReader reader, aio::StreamWriter writer) {
 
 aio::Task<> amain(std::string host, std::uint16_t port, std::string cert, std::string key) {
     aio::interrupt_on(SIGTERM);
-    aio::ServerOptions options;
-    options.ssl = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
-    options.ssl->load_cert_chain(cert, key);
-    auto server = co_await aio::start_server(echo, host, port, options);
+    auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
+    ctx.load_cert_chain(cert, key);
+    auto server = co_await aio::start_server(echo, host, port, {.ssl = &ctx});
     std::printf("Serving on %s\n", server.sockets()[0].to_string().c_str());
     std::fflush(stdout);
     co_await server.serve_forever();

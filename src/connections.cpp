@@ -184,7 +184,8 @@ Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
                                            ssl::SSLContext sslcontext,
                                            ssl::StartTLSOptions options) {
     if (!transport || transport->is_closing()) throw RuntimeError("start_tls: the transport is closed");
-    detail::TLSOptions tls{std::move(sslcontext), options.server_side, options.server_hostname,
+    detail::TLSOptions tls{std::move(sslcontext), options.server_side,
+                           std::string(options.server_hostname),
                            options.ssl_handshake_timeout, options.ssl_shutdown_timeout, false};
     detail::HandshakeWait handshake;
     auto secure = detail::SSLTransport::create(std::move(protocol), std::move(tls),

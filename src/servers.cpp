@@ -78,7 +78,7 @@ std::optional<TLSOptions> client_tls(const ConnectOptions& options, const std::s
         return std::nullopt;
     }
     return TLSOptions{*options.ssl, false,
-                      options.server_hostname.empty() ? host : options.server_hostname,
+                      options.server_hostname.empty() ? host : std::string(options.server_hostname),
                       options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
 }
 

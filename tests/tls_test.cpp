@@ -32,28 +32,41 @@ aio::ssl::SSLContext client_context() {
     return aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, tls_files().ca_cert);
 }
 
-aio::ServerOptions tls_server(aio::ssl::SSLContext ctx) {
+// The contexts most tests share (not changed by any test).
+const aio::ssl::SSLContext& server_ctx() {
+    static const auto ctx = server_context();
+    return ctx;
+}
+const aio::ssl::SSLContext& client_ctx() {
+    static const auto ctx = client_context();
+    return ctx;
+}
+
+// (The options point to the context, which must outlive the call.)
+aio::ServerOptions tls_server(const aio::ssl::SSLContext& ctx) {
     aio::ServerOptions o;
-    o.ssl = std::move(ctx);
+    o.ssl = &ctx;
     return o;
 }
 
-aio::ConnectOptions tls_client(aio::ssl::SSLContext ctx, std::string server_hostname = "") {
+aio::ConnectOptions tls_client(const aio::ssl::SSLContext& ctx, std::string_view server_hostname = {}) {
     aio::ConnectOptions o;
-    o.ssl = std::move(ctx);
-    o.server_hostname = std::move(server_hostname);
+    o.ssl = &ctx;
+    o.server_hostname = server_hostname;
     return o;
 }
 
 // Connects with `client` to a server presenting `server`, and returns the verification message
 // the client refused it with ("" if the connection succeeded).
-aio::Task<std::string> refusal(aio::ssl::SSLContext server, aio::ConnectOptions client,
-                               std::string host = "127.0.0.1") {
+aio::Task<std::string> refusal(aio::ssl::SSLContext server, aio::ssl::SSLContext client,
+                               std::string_view server_hostname, std::string host = "127.0.0.1") {
     const auto options = tls_server(server);
     auto srv = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
     std::string message;
     try {
-        auto [reader, writer] = co_await aio::open_connection(host, srv.sockets()[0].port(), client);
+        const auto client_options = tls_client(client, server_hostname);
+        auto [reader, writer] =
+            co_await aio::open_connection(host, srv.sockets()[0].port(), client_options);
         writer.close();
         co_await writer.wait_closed();
     } catch (const aio::ssl::SSLCertVerificationError& e) {
@@ -71,10 +84,10 @@ aio::Task<std::string> refusal(aio::ssl::SSLContext server, aio::ConnectOptions 
 }  // namespace
 
 AIO_TEST(TLS, StreamsEchoOverTls) {
-    const auto server_options = tls_server(server_context());
+    const auto server_options = tls_server(server_ctx());
     auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
     const auto port = server.sockets()[0].port();
-    const auto client_options = tls_client(client_context(), "localhost");
+    const auto client_options = tls_client(client_ctx(), "localhost");
     auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port, client_options);
     writer.write("hello over TLS\n");
     EXPECT_EQ(co_await reader.readline(), "hello over TLS\n");
@@ -113,13 +126,13 @@ AIO_TEST(TLS, ProtocolsEchoOverTls) {
         void data_received(std::string_view data) override { got += data; }
         void connection_lost(std::exception_ptr) override { lost = true; }
     };
-    const auto server_options = tls_server(server_context());
+    const auto server_options = tls_server(server_ctx());
     auto server = co_await aio::create_server([] { return std::make_shared<Echo>(); }, "127.0.0.1",
                                               0, server_options);
-    const auto client_options = tls_client(client_context());
+    // (The options written in place, as asyncio's keyword arguments are.)
     auto conn = co_await aio::create_connection([] { return std::make_shared<Client>(); },
                                                 "localhost", server.sockets()[0].port(),
-                                                client_options);
+                                                {.ssl = &client_ctx()});
     auto client = conn.protocol_as<Client>();
     EXPECT_TRUE(client->made);  // once create_connection returns, the handshake is done
     conn.transport->write("ping");
@@ -133,32 +146,27 @@ AIO_TEST(TLS, ProtocolsEchoOverTls) {
 AIO_TEST(TLS, AClientRefusesWhatItCannotVerify) {
     const auto& f = tls_files();
     // Verification is on by default: the system's CAs do not know the test CA.
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(aio::ssl::create_default_context(),
-                                                            "localhost")),
+    EXPECT_EQ(co_await refusal(server_ctx(), aio::ssl::create_default_context(), "localhost"),
               "unable to get local issuer certificate");
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "example.org")),
+    EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), "example.org"),
               "Hostname mismatch, certificate is not valid for 'example.org'.");
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "127.0.0.2")),
+    EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), "127.0.0.2"),
               "IP address mismatch, certificate is not valid for '127.0.0.2'.");
-    EXPECT_EQ(co_await refusal(server_context(f.expired_cert, f.expired_key),
-                               tls_client(client_context(), "localhost")),
-              "certificate has expired");
-    EXPECT_EQ(co_await refusal(server_context(f.self_signed_cert, f.self_signed_key),
-                               tls_client(client_context(), "localhost")),
-              "self-signed certificate");
+    const auto expired = server_context(f.expired_cert, f.expired_key);
+    EXPECT_EQ(co_await refusal(expired, client_ctx(), "localhost"), "certificate has expired");
+    const auto self_signed = server_context(f.self_signed_cert, f.self_signed_key);
+    EXPECT_EQ(co_await refusal(self_signed, client_ctx(), "localhost"), "self-signed certificate");
     // What the certificate names is accepted: its IP address, and the host connected to.
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context(), "127.0.0.1")), "");
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(client_context()), "localhost"), "");
+    EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), "127.0.0.1"), "");
+    EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), {}, "localhost"), "");
     // The CA given as text works as the file does.
     auto from_text = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, "", "", f.ca_pem);
-    EXPECT_EQ(co_await refusal(server_context(), tls_client(from_text, "localhost")), "");
+    EXPECT_EQ(co_await refusal(server_ctx(), from_text, "localhost"), "");
     // Verification off: anything goes (as Python's CERT_NONE).
     auto trusting = aio::ssl::SSLContext(aio::ssl::Side::client);
     trusting.set_check_hostname(false);
     trusting.set_verify_mode(aio::ssl::VerifyMode::CERT_NONE);
-    EXPECT_EQ(co_await refusal(server_context(f.self_signed_cert, f.self_signed_key),
-                               tls_client(trusting)),
-              "");
+    EXPECT_EQ(co_await refusal(self_signed, trusting, {}), "");
 }
 
 AIO_TEST(TLS, ContextSettingsAreChecked) {
@@ -178,14 +186,14 @@ AIO_TEST(TLS, ContextSettingsAreChecked) {
         EXPECT_NE(std::string(e.what()).find("KEY_VALUES_MISMATCH"), std::string::npos) << e.what();
         EXPECT_EQ(e.code().category(), aio::ssl::ssl_category());
     }
-    const auto server_options = tls_server(server_context());
+    const auto server_options = tls_server(server_ctx());
     auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
     const auto port = server.sockets()[0].port();
     aio::ConnectOptions no_tls;
     no_tls.server_hostname = "localhost";  // meaningless without ssl
     EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port, no_tls), std::invalid_argument);
     // A server's context cannot make a client connection.
-    const auto wrong_side = tls_client(server_context());
+    const auto wrong_side = tls_client(server_ctx());
     EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port, wrong_side),
                  std::invalid_argument);
     server.close();
@@ -193,7 +201,7 @@ AIO_TEST(TLS, ContextSettingsAreChecked) {
 }
 
 AIO_TEST(TLS, PlainTextToATlsPortIsRefusedQuietly) {
-    const auto server_options = tls_server(server_context());
+    const auto server_options = tls_server(server_ctx());
     auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
     auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
     writer.write("GET / HTTP/1.0\r\n\r\n");
@@ -211,7 +219,7 @@ AIO_TEST(TLS, PlainTextToATlsPortIsRefusedQuietly) {
 }
 
 AIO_TEST(TLS, AClientThatSaysNothingIsDroppedAfterTheHandshakeTimeout) {
-    auto options = tls_server(server_context());
+    auto options = tls_server(server_ctx());
     options.ssl_handshake_timeout = 5s;
     auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
     auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
@@ -232,7 +240,7 @@ AIO_TEST(TLS, AServerThatNeverAnswersTimesTheClientOut) {
     // A plain server that reads and says nothing: the client's handshake never ends.
     auto mute = [](aio::StreamReader r, aio::StreamWriter) -> aio::Task<> { co_await r.read(); };
     auto server = co_await aio::start_server(mute, "127.0.0.1", 0);
-    auto options = tls_client(client_context(), "localhost");
+    auto options = tls_client(client_ctx(), "localhost");
     options.ssl_handshake_timeout = 3s;
     const auto t0 = aio::get_running_loop().time();
     EXPECT_THROW(co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), options),
@@ -250,7 +258,7 @@ AIO_TEST(TLS, ALostConnectionDuringTheHandshakeIsAnError) {
     };
     auto server = co_await aio::start_server(rude, "127.0.0.1", 0);
     EXPECT_THROW(co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(),
-                                               tls_client(client_context(), "localhost")),
+                                               tls_client(client_ctx(), "localhost")),
                  std::system_error);
     server.close();
     co_await server.wait_closed();
@@ -263,7 +271,7 @@ AIO_TEST(TLS, StartTlsUpgradesAPlainStream) {
         w.write("GO\n");
         aio::ssl::StartTLSOptions server_side;
         server_side.server_side = true;
-        co_await w.start_tls(server_context(), server_side);
+        co_await w.start_tls(server_ctx(), server_side);
         co_await echo_lines(r, w);
     };
     auto server = co_await aio::start_server(handler, "127.0.0.1", 0);
@@ -273,7 +281,7 @@ AIO_TEST(TLS, StartTlsUpgradesAPlainStream) {
     EXPECT_FALSE(writer.transport()->get_extra_info<aio::ssl::CipherInfo>("cipher"));
     aio::ssl::StartTLSOptions client_side;
     client_side.server_hostname = "localhost";
-    co_await writer.start_tls(client_context(), client_side);
+    co_await writer.start_tls(client_ctx(), client_side);
     EXPECT_TRUE(writer.transport()->get_extra_info<aio::ssl::CipherInfo>("cipher"));
     writer.write("now secret\n");
     EXPECT_EQ(co_await reader.readline(), "now secret\n");
@@ -389,7 +397,7 @@ std::size_t open_fds() {
 }  // namespace
 
 AIO_TEST(TLS, AThousandHandshakesThatVanishLeaveNothingBehind) {
-    const auto options = tls_server(server_context());
+    const auto options = tls_server(server_ctx());
     auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
     const auto address = server.sockets()[0];
     const std::size_t fds_before = open_fds();
@@ -463,9 +471,9 @@ AIO_TEST(TLS, APeerThatClosesWithoutCloseNotifyEndsTheStream) {
         co_await aio::sleep(10ms);
         w.transport()->abort();
     };
-    const auto options = tls_server(server_context());
+    const auto options = tls_server(server_ctx());
     auto server = co_await aio::start_server(handler, "127.0.0.1", 0, options);
-    const auto client_options = tls_client(client_context(), "localhost");
+    const auto client_options = tls_client(client_ctx(), "localhost");
     auto [reader, writer] =
         co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), client_options);
     EXPECT_EQ(co_await reader.readline(), "last words\n");

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aio/protocols.hpp"
@@ -56,9 +57,11 @@ struct DatagramOptions {
     bool allow_broadcast = false;
 };
 
-// create_connection's and open_connection's keyword arguments (asyncio's names). (With GCC 12,
-// name them first, `aio::ConnectOptions o{...};`, rather than passing a braced temporary inside
-// a co_await expression: see DatagramOptions.)
+// create_connection's and open_connection's keyword arguments (asyncio's names). Trivially
+// destructible, so that they can be written in place, `{.happy_eyeballs_delay = 250ms}` (g++ 12
+// destroys a braced temporary with destructors twice inside a co_await): hence a pointer to the
+// SSL context and a view of the host name, which must stay valid until the call has started
+// (the call copies them before it first waits).
 struct ConnectOptions {
     int family = AF_UNSPEC;  // getaddrinfo's hints
     int proto = 0;
@@ -75,11 +78,12 @@ struct ConnectOptions {
     int interleave = 0;
     // All attempts failed: an ExceptionGroup of every error, not one summary std::system_error.
     bool all_errors = false;
-    // TLS over the connection (aio/ssl.hpp): the call returns once the handshake has succeeded,
-    // and raises its error (ssl::SSLCertVerificationError, ssl::SSLError, TimeoutError) if not.
-    std::optional<ssl::SSLContext> ssl{};
+    // TLS over the connection (aio/ssl.hpp), `.ssl = &ctx`: the call returns once the handshake
+    // has succeeded, and raises its error (ssl::SSLCertVerificationError, ssl::SSLError,
+    // TimeoutError) if not.
+    const ssl::SSLContext* ssl = nullptr;
     // The name the certificate must be valid for, sent as SNI; empty: the host connected to.
-    std::string server_hostname{};
+    std::string_view server_hostname{};
     Duration ssl_handshake_timeout = std::chrono::seconds(60);
     Duration ssl_shutdown_timeout = std::chrono::seconds(30);
 };

@@ -5,8 +5,6 @@
 #include <memory>
 #include <vector>
 
-#include <optional>
-
 #include "aio/sockets.hpp"
 #include "aio/ssl.hpp"
 #include "aio/task.hpp"
@@ -16,8 +14,7 @@ namespace aio {
 
 inline constexpr std::size_t kDefaultStreamLimit = 64 * 1024;  // asyncio's _DEFAULT_LIMIT
 
-// (With GCC 12, name them first rather than pass a braced temporary inside a co_await
-// expression: see aio::DatagramOptions.)
+// Trivially destructible, to be written in place (see aio::ConnectOptions).
 struct ServerOptions {
     int backlog = 100;
     bool reuse_port = false;
@@ -25,7 +22,8 @@ struct ServerOptions {
     // TLS: each connection is a server-side handshake with this context first; a handler (or
     // the protocol's connection_made) starts once it has succeeded. A handshake that fails or
     // takes longer than ssl_handshake_timeout ends the connection quietly, as asyncio does.
-    std::optional<ssl::SSLContext> ssl{};
+    // `.ssl = &ctx`; the server keeps its own copy of the handle.
+    const ssl::SSLContext* ssl = nullptr;
     Duration ssl_handshake_timeout = std::chrono::seconds(60);
     // How long close() waits for the close_notify and the rest to be taken before aborting.
     Duration ssl_shutdown_timeout = std::chrono::seconds(30);

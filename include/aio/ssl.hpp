@@ -123,8 +123,9 @@ SSLContext create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
 // loop.start_tls's keyword arguments (and StreamWriter::start_tls's).
 struct StartTLSOptions {
     bool server_side = false;
-    // A client's: the name the certificate must be valid for, sent as SNI.
-    std::string server_hostname{};
+    // A client's: the name the certificate must be valid for, sent as SNI. (A view, so that the
+    // options stay trivially destructible: see aio::ConnectOptions.)
+    std::string_view server_hostname{};
     std::chrono::nanoseconds ssl_handshake_timeout = std::chrono::seconds(60);
     std::chrono::nanoseconds ssl_shutdown_timeout = std::chrono::seconds(30);
 };
