@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
         else if (arg == "--key")
             key = value;
         else if (arg == "--backend" && (value == "io_uring" || value == "epoll"))
-            options.backend = value == "epoll" ? aio::BackendKind::epoll : aio::BackendKind::io_uring;
+            options.backend =
+                value == "epoll" ? aio::BackendKind::epoll : aio::BackendKind::io_uring;
         else
             cert.clear(), i = argc;  // (usage below)
     }

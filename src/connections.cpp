@@ -144,8 +144,8 @@ Task<Connection> create_connection(ProtocolFactory factory, std::string host, st
     if (!tls) co_return make_connection(std::move(sock), factory);
     auto protocol = factory();
     detail::HandshakeWait handshake;
-    auto transport = detail::connection_transport(std::move(sock), protocol, nullptr, tls,
-                                                  handshake.callback());
+    auto transport =
+        detail::connection_transport(std::move(sock), protocol, nullptr, tls, handshake.callback());
     co_await handshake.wait(transport);
     co_return Connection{std::move(transport), std::move(protocol)};
 }
@@ -183,13 +183,17 @@ Task<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
                                            std::shared_ptr<BaseProtocol> protocol,
                                            ssl::SSLContext sslcontext,
                                            ssl::StartTLSOptions options) {
-    if (!transport || transport->is_closing()) throw RuntimeError("start_tls: the transport is closed");
-    detail::TLSOptions tls{std::move(sslcontext), options.server_side,
+    if (!transport || transport->is_closing())
+        throw RuntimeError("start_tls: the transport is closed");
+    detail::TLSOptions tls{std::move(sslcontext),
+                           options.server_side,
                            std::string(options.server_hostname),
-                           options.ssl_handshake_timeout, options.ssl_shutdown_timeout, false};
+                           options.ssl_handshake_timeout,
+                           options.ssl_shutdown_timeout,
+                           false};
     detail::HandshakeWait handshake;
-    auto secure = detail::SSLTransport::create(std::move(protocol), std::move(tls),
-                                               handshake.callback());
+    auto secure =
+        detail::SSLTransport::create(std::move(protocol), std::move(tls), handshake.callback());
     transport->set_protocol(secure);
     secure->connection_made(*transport);
     co_await handshake.wait(secure);

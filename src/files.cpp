@@ -220,9 +220,7 @@ Task<> File::fsync() {
     if (kernel_does_files()) {
         r = co_await submit(IoOp::Kind::fsync, fd, {});
     } else {
-        auto job = [own = thread_fd(fd)] {
-            return static_cast<long>(sys::sync_file(*own));
-        };
+        auto job = [own = thread_fd(fd)] { return static_cast<long>(sys::sync_file(*own)); };
         r = co_await to_thread(job);
     }
     check(r, "fsync");

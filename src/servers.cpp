@@ -143,8 +143,8 @@ Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<S
     st->serve = std::move(serve);
     st->limit = options.limit;
     if (options.ssl)
-        st->tls = TLSOptions{*options.ssl, true, {}, options.ssl_handshake_timeout,
-                             options.ssl_shutdown_timeout};
+        st->tls = TLSOptions{
+            *options.ssl, true, {}, options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
     st->listeners = std::move(listeners);
     st->unix_path = std::move(unix_path);
     for (std::size_t i = 0; i < st->listeners.size(); ++i) {

@@ -105,8 +105,8 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_len, const u
                 unsigned in_len, void* arg) {
     const auto& wire = static_cast<SSLContext::State*>(arg)->alpn_wire;
     unsigned char* chosen = nullptr;
-    if (SSL_select_next_proto(&chosen, out_len, wire.data(), static_cast<unsigned>(wire.size()),
-                              in, in_len) != OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&chosen, out_len, wire.data(), static_cast<unsigned>(wire.size()), in,
+                              in_len) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = chosen;
     return SSL_TLSEXT_ERR_OK;
@@ -162,7 +162,8 @@ SSLError error_from_queue(int code, const char* fallback) {
     const char* reason_text = ERR_reason_error_string(err);
     const std::string reason = reason_text ? reason_text : "unknown error";
     const std::string lib = library_name(err);
-    return SSLError(code, lib, mnemonic(reason), "[" + lib + ": " + mnemonic(reason) + "] " + reason);
+    return SSLError(code, lib, mnemonic(reason),
+                    "[" + lib + ": " + mnemonic(reason) + "] " + reason);
 }
 
 [[noreturn]] void throw_from_queue(const char* fallback) {
@@ -183,8 +184,8 @@ SSLContext::SSLContext(Side side) : state_(std::make_shared<State>()) {
     SSL_CTX_set_min_proto_version(s.ctx, TLS1_2_VERSION);
     // Python's defaults, and no renegotiation (refused cleanly, never half-done); buffers are
     // let go while a connection is idle.
-    SSL_CTX_set_options(s.ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                   SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_options(
+        s.ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_mode(s.ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_default_passwd_cb(s.ctx, &password_callback);
     static const unsigned char kSessionContext[] = "aio";
@@ -202,10 +203,11 @@ void SSLContext::load_cert_chain(const std::string& certfile, const std::string&
                                  const std::string& password) {
     State& s = *state_;
     SSL_CTX_set_default_passwd_cb_userdata(s.ctx, const_cast<std::string*>(&password));
-    const bool ok = SSL_CTX_use_certificate_chain_file(s.ctx, certfile.c_str()) == 1 &&
-                    SSL_CTX_use_PrivateKey_file(s.ctx, (keyfile.empty() ? certfile : keyfile).c_str(),
-                                                SSL_FILETYPE_PEM) == 1 &&
-                    SSL_CTX_check_private_key(s.ctx) == 1;
+    const bool ok =
+        SSL_CTX_use_certificate_chain_file(s.ctx, certfile.c_str()) == 1 &&
+        SSL_CTX_use_PrivateKey_file(s.ctx, (keyfile.empty() ? certfile : keyfile).c_str(),
+                                    SSL_FILETYPE_PEM) == 1 &&
+        SSL_CTX_check_private_key(s.ctx) == 1;
     SSL_CTX_set_default_passwd_cb_userdata(s.ctx, nullptr);
     if (!ok) detail::throw_from_queue("cannot load the certificate chain");
 }
@@ -230,8 +232,9 @@ void SSLContext::load_verify_locations(const std::string& cafile, const std::str
     }
     BIO_free(bio);
     ERR_clear_error();  // (the end of the text reads as "no start line")
-    if (loaded == 0) throw SSLError(SSL_ERROR_SSL, "X509", "NO_CERTIFICATE_OR_CRL_FOUND",
-                                    "[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found");
+    if (loaded == 0)
+        throw SSLError(SSL_ERROR_SSL, "X509", "NO_CERTIFICATE_OR_CRL_FOUND",
+                       "[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found");
 }
 
 void SSLContext::set_default_verify_paths() {

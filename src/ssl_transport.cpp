@@ -20,7 +20,8 @@ namespace {
 
 bool is_ip_address(const std::string& host) {
     unsigned char buf[sizeof(in6_addr)];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 std::exception_ptr connection_reset(const char* what) {
@@ -75,8 +76,8 @@ ssl::PeerCertificate describe(X509* cert) {
         }
         BN_free(serial);
     }
-    auto* names = static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    auto* names =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
         const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
         if (name->type == GEN_DNS) {
@@ -113,7 +114,9 @@ std::shared_ptr<SSLTransport> SSLTransport::create(std::shared_ptr<BaseProtocol>
 
 SSLTransport::SSLTransport(std::shared_ptr<BaseProtocol> app, TLSOptions options,
                            HandshakeCallback on_handshake)
-    : loop_(get_running_loop()), options_(std::move(options)), on_handshake_(std::move(on_handshake)) {
+    : loop_(get_running_loop()),
+      options_(std::move(options)),
+      on_handshake_(std::move(on_handshake)) {
     const ssl::SSLContext& ctx = options_.context;
     if (options_.server_side != (ctx.side() == ssl::Side::server))
         throw std::invalid_argument(options_.server_side
@@ -253,7 +256,8 @@ std::exception_ptr SSLTransport::handshake_error(int ssl_error) {
     }
     if (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
         return connection_reset("Connection lost during the SSL handshake");
-    return std::make_exception_ptr(ssl::detail::error_from_queue(ssl_error, "SSL handshake failed"));
+    return std::make_exception_ptr(
+        ssl::detail::error_from_queue(ssl_error, "SSL handshake failed"));
 }
 
 void SSLTransport::handshake_over(std::exception_ptr error) {
@@ -302,18 +306,21 @@ void SSLTransport::read_records() {
         std::span<char> into(plain);
         if (app_buffered_) {
             into = app_buffered_->get_buffer(plain.size());
-            if (into.empty()) return fail(std::make_exception_ptr(
-                                              RuntimeError("get_buffer() returned an empty buffer")),
-                                          "Fatal error on SSL transport");
+            if (into.empty())
+                return fail(
+                    std::make_exception_ptr(RuntimeError("get_buffer() returned an empty buffer")),
+                    "Fatal error on SSL transport");
         }
-        const int n = SSL_read(ssl_, into.data(), static_cast<int>(std::min<std::size_t>(into.size(), INT_MAX)));
+        const int n = SSL_read(ssl_, into.data(),
+                               static_cast<int>(std::min<std::size_t>(into.size(), INT_MAX)));
         if (n > 0) {
             if (!app_connected_ || closing_) continue;  // (after close(): dropped, as asyncio)
             try {
                 if (app_buffered_)
                     app_buffered_->buffer_updated(static_cast<std::size_t>(n));
                 else
-                    app_plain_->data_received(std::string_view(into.data(), static_cast<std::size_t>(n)));
+                    app_plain_->data_received(
+                        std::string_view(into.data(), static_cast<std::size_t>(n)));
             } catch (...) {
                 return fail(std::current_exception(),
                             "Fatal error: protocol.data_received() call failed.");
@@ -357,7 +364,8 @@ void SSLTransport::write(std::string_view data) {
 
 void SSLTransport::encrypt(std::string_view data) {
     while (!data.empty()) {
-        const int n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), INT_MAX)));
+        const int n = SSL_write(ssl_, data.data(),
+                                static_cast<int>(std::min<std::size_t>(data.size(), INT_MAX)));
         if (n > 0) {
             data.remove_prefix(static_cast<std::size_t>(n));
             continue;

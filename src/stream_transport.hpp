@@ -174,7 +174,7 @@ class StreamTransport final : public Transport,
     std::shared_ptr<BaseProtocol> protocol_;
     Protocol* plain_ = nullptr;
     BufferedProtocol* buffered_ = nullptr;
-    bool in_place_ = false;  // plain_ is an InPlaceProtocol
+    bool in_place_ = false;                  // plain_ is an InPlaceProtocol
     std::shared_ptr<StreamTransport> self_;  // the loop's hold, until connection_lost is done
     std::shared_ptr<ConnectionWatcher> watcher_;
     StreamTransport* prev_watched_ = nullptr;  // watcher_'s list

@@ -438,7 +438,8 @@ Task<> StreamWriter::start_tls(ssl::SSLContext sslcontext, ssl::StartTLSOptions 
     auto core = core_;
     if (!core->transport) throw RuntimeError("start_tls: the writer has no transport");
     co_await drain();
-    core->transport = co_await aio::start_tls(core->transport, core, std::move(sslcontext), options);
+    core->transport =
+        co_await aio::start_tls(core->transport, core, std::move(sslcontext), options);
 }
 
 void StreamWriter::write_eof() {
@@ -603,8 +604,8 @@ std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler)
         }
         // Over TLS the handler starts once the handshake has succeeded (the server's state,
         // which holds the handler, lives until the connection is finished).
-        auto on_handshake = [&handler, weak = std::weak_ptr<ServedStream>(served)](
-                                std::exception_ptr error) {
+        auto on_handshake = [&handler,
+                             weak = std::weak_ptr<ServedStream>(served)](std::exception_ptr error) {
             auto s = weak.lock();
             if (!s) return;
             if (error)
@@ -612,9 +613,8 @@ std::function<void(Server::State&, Socket)> serve_streams(StreamHandler handler)
             else
                 start_handler(handler, std::move(s));
         };
-        served->transport = detail::connection_transport(std::move(conn), served,
-                                                         st.shared_from_this(), st.tls,
-                                                         std::move(on_handshake));
+        served->transport = detail::connection_transport(
+            std::move(conn), served, st.shared_from_this(), st.tls, std::move(on_handshake));
     };
 }
 

@@ -37,9 +37,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
 
 // A certificate for key, signed by issuer_key (itself when issuer is null), valid from
 // `from_days` to `to_days` days from now.
-X509* make_certificate(const Key& key, const char* common_name, X509* issuer,
-                       const Key& issuer_key, bool is_ca, long from_days, long to_days,
-                       long serial) {
+X509* make_certificate(const Key& key, const char* common_name, X509* issuer, const Key& issuer_key,
+                       bool is_ca, long from_days, long to_days, long serial) {
     X509* cert = X509_new();
     X509_set_version(cert, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);

@@ -8,9 +8,9 @@ namespace aio_test {
 
 struct TlsFiles {
     std::string dir;
-    std::string ca_cert;       // the test CA
-    std::string ca_pem;        // its text, for load_verify_locations(cadata=...)
-    std::string server_cert;   // localhost, 127.0.0.1, ::1, signed by the CA
+    std::string ca_cert;      // the test CA
+    std::string ca_pem;       // its text, for load_verify_locations(cadata=...)
+    std::string server_cert;  // localhost, 127.0.0.1, ::1, signed by the CA
     std::string server_key;
     std::string expired_cert;  // the same names, expired yesterday
     std::string expired_key;

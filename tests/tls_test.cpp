@@ -49,7 +49,8 @@ aio::ServerOptions tls_server(const aio::ssl::SSLContext& ctx) {
     return o;
 }
 
-aio::ConnectOptions tls_client(const aio::ssl::SSLContext& ctx, std::string_view server_hostname = {}) {
+aio::ConnectOptions tls_client(const aio::ssl::SSLContext& ctx,
+                               std::string_view server_hostname = {}) {
     aio::ConnectOptions o;
     o.ssl = &ctx;
     o.server_hostname = server_hostname;
@@ -72,7 +73,8 @@ aio::Task<std::string> refusal(aio::ssl::SSLContext server, aio::ssl::SSLContext
     } catch (const aio::ssl::SSLCertVerificationError& e) {
         message = e.verify_message();
         EXPECT_NE(std::string(e.what()).find("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
-                                             "failed: " + message),
+                                             "failed: " +
+                                             message),
                   std::string::npos)
             << e.what();
     }
@@ -102,8 +104,9 @@ AIO_TEST(TLS, StreamsEchoOverTls) {
     AIO_ASSERT_TRUE(cert.has_value());
     EXPECT_NE(cert->subject.find("CN=localhost"), std::string::npos) << cert->subject;
     EXPECT_NE(cert->issuer.find("CN=aio test CA"), std::string::npos) << cert->issuer;
-    EXPECT_EQ(cert->subject_alt_names,
-              (std::vector<std::string>{"DNS:localhost", "IP Address:127.0.0.1", "IP Address:::1"}));
+    EXPECT_EQ(
+        cert->subject_alt_names,
+        (std::vector<std::string>{"DNS:localhost", "IP Address:127.0.0.1", "IP Address:::1"}));
     EXPECT_TRUE(writer.get_extra_info("peername").has_value());
     EXPECT_FALSE(writer.can_write_eof());
 
@@ -130,9 +133,9 @@ AIO_TEST(TLS, ProtocolsEchoOverTls) {
     auto server = co_await aio::create_server([] { return std::make_shared<Echo>(); }, "127.0.0.1",
                                               0, server_options);
     // (The options written in place, as asyncio's keyword arguments are.)
-    auto conn = co_await aio::create_connection([] { return std::make_shared<Client>(); },
-                                                "localhost", server.sockets()[0].port(),
-                                                {.ssl = &client_ctx()});
+    auto conn =
+        co_await aio::create_connection([] { return std::make_shared<Client>(); }, "localhost",
+                                        server.sockets()[0].port(), {.ssl = &client_ctx()});
     auto client = conn.protocol_as<Client>();
     EXPECT_TRUE(client->made);  // once create_connection returns, the handshake is done
     conn.transport->write("ping");
@@ -160,7 +163,8 @@ AIO_TEST(TLS, AClientRefusesWhatItCannotVerify) {
     EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), "127.0.0.1"), "");
     EXPECT_EQ(co_await refusal(server_ctx(), client_ctx(), {}, "localhost"), "");
     // The CA given as text works as the file does.
-    auto from_text = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, "", "", f.ca_pem);
+    auto from_text =
+        aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, "", "", f.ca_pem);
     EXPECT_EQ(co_await refusal(server_ctx(), from_text, "localhost"), "");
     // Verification off: anything goes (as Python's CERT_NONE).
     auto trusting = aio::ssl::SSLContext(aio::ssl::Side::client);
@@ -351,8 +355,10 @@ AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
         aio::ssl::StartTLSOptions as_client, as_server;
         as_client.server_hostname = "localhost";
         as_server.server_side = true;
-        auto client = aio::create_task(aio::start_tls(client_wire, client_app, client_context(), as_client));
-        auto server = aio::create_task(aio::start_tls(server_wire, server_app, server_context(), as_server));
+        auto client =
+            aio::create_task(aio::start_tls(client_wire, client_app, client_context(), as_client));
+        auto server =
+            aio::create_task(aio::start_tls(server_wire, server_app, server_context(), as_server));
         while (!client.done() || !server.done()) {
             deliver(*client_wire, *server_wire, rng, max_piece);
             deliver(*server_wire, *client_wire, rng, max_piece);
@@ -449,7 +455,8 @@ AIO_TEST(TLS, AlpnAndSniChooseWhatTheClientAskedFor) {
     client_ctx.set_alpn_protocols({"http/1.1", "spdy/1"});
     const auto as_localhost = tls_client(client_ctx, "localhost");
     auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port, as_localhost);
-    EXPECT_EQ(writer.transport()->get_extra_info<std::string>("selected_alpn_protocol"), "http/1.1");
+    EXPECT_EQ(writer.transport()->get_extra_info<std::string>("selected_alpn_protocol"),
+              "http/1.1");
     writer.close();
     co_await writer.wait_closed();
 

@@ -140,12 +140,12 @@ struct CipherInfo {
 // The peer's certificate, the parts Python's getpeercert() gives (empty when the peer sent none
 // or it was not verified).
 struct PeerCertificate {
-    std::string subject;                          // "CN=localhost,O=..." (RFC 2253)
+    std::string subject;  // "CN=localhost,O=..." (RFC 2253)
     std::string issuer;
-    std::string not_before, not_after;            // "Jan  1 00:00:00 2026 GMT"
-    std::string serial_number;                    // hex
+    std::string not_before, not_after;           // "Jan  1 00:00:00 2026 GMT"
+    std::string serial_number;                   // hex
     std::vector<std::string> subject_alt_names;  // "DNS:localhost", "IP Address:127.0.0.1"
-    std::string pem;                              // the certificate itself
+    std::string pem;                             // the certificate itself
 };
 
 }  // namespace aio::ssl

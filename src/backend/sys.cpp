@@ -167,7 +167,8 @@ int make_pipe(int fds[2], int flags) noexcept {
 // ---- sockets ----
 
 int open_socket(int family, int type, int protocol) noexcept {
-    return static_cast<int>(result(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)));
+    return static_cast<int>(
+        result(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)));
 }
 
 int bind_to(int fd, const sockaddr* addr, socklen_t len) noexcept {

@@ -1,7 +1,7 @@
 // Every system call aio makes outside the backends: a transport's on its own fd (recv/send on
-// sockets, read/write on pipes, shutdown), an IoOp's (accept, connect, messages), a socket's set-up,
-// the blocking file calls that epoll sends to threads, processes and signals. Each returns the
-// count (or fd) or -errno, retries EINTR where the call can be retried, reports EWOULDBLOCK as
+// sockets, read/write on pipes, shutdown), an IoOp's (accept, connect, messages), a socket's
+// set-up, the blocking file calls that epoll sends to threads, processes and signals. Each returns
+// the count (or fd) or -errno, retries EINTR where the call can be retried, reports EWOULDBLOCK as
 // -EAGAIN, and never raises SIGPIPE. (sys.cpp: descriptors, sockets, files; sys_process.cpp:
 // processes, signals, memory.)
 #pragma once
@@ -50,7 +50,6 @@ int socket_family(int fd) noexcept;
 void remove_socket_file(const char* path) noexcept;
 // shutdown(2): 0 or -errno.
 int shutdown_socket(int fd, int how) noexcept;
-
 
 // ---- descriptors ----
 // close(2): 0 or -errno. The fd is gone either way (after EINTR too: Linux has closed it).
