@@ -126,6 +126,15 @@ int on_server_name(SSL* ssl, int* alert, void* arg) {
     }
 }
 
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+    const auto* name =
+        static_cast<const std::string*>(SSL_get_ex_data(ssl, detail::server_name_index()));
+    auto* state = static_cast<SSLContext::State*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    if (!name || name->empty() || !state) return 0;
+    state->remember_session(*name, session);
+    return 1;  // the cache owns the reference now
+}
+
 void apply_verify_mode(SSLContext::State& s) {
     int mode = SSL_VERIFY_NONE;
     if (s.verify_mode != VerifyMode::CERT_NONE) mode = SSL_VERIFY_PEER;
@@ -155,6 +164,11 @@ SSLCertVerificationError::SSLCertVerificationError(long verify_code, std::string
 
 namespace detail {
 
+int server_name_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
 SSLError error_from_queue(int code, const char* fallback) {
     const unsigned long err = ERR_peek_last_error();
     ERR_clear_error();
@@ -173,7 +187,33 @@ SSLError error_from_queue(int code, const char* fallback) {
 }  // namespace detail
 
 SSLContext::State::~State() {
+    for (auto& [name, session] : sessions)
+        SSL_SESSION_free(session);
     SSL_CTX_free(ctx);
+}
+
+void SSLContext::State::remember_session(const std::string& server_name, SSL_SESSION* session) {
+    constexpr std::size_t kMaxSessions = 256;
+    std::lock_guard lock(sessions_mutex);
+    auto it = sessions.find(server_name);
+    if (it != sessions.end()) {
+        SSL_SESSION_free(it->second);
+        it->second = session;
+        return;
+    }
+    if (sessions.size() >= kMaxSessions) {  // (bounded: the oldest name goes)
+        SSL_SESSION_free(sessions.begin()->second);
+        sessions.erase(sessions.begin());
+    }
+    sessions.emplace(server_name, session);
+}
+
+SSL_SESSION* SSLContext::State::session_for(const std::string& server_name) {
+    std::lock_guard lock(sessions_mutex);
+    auto it = sessions.find(server_name);
+    if (it == sessions.end() || !SSL_SESSION_is_resumable(it->second)) return nullptr;
+    SSL_SESSION_up_ref(it->second);
+    return it->second;
 }
 
 SSLContext::SSLContext(Side side) : state_(std::make_shared<State>()) {
@@ -190,6 +230,12 @@ SSLContext::SSLContext(Side side) : state_(std::make_shared<State>()) {
     SSL_CTX_set_default_passwd_cb(s.ctx, &password_callback);
     static const unsigned char kSessionContext[] = "aio";
     SSL_CTX_set_session_id_context(s.ctx, kSessionContext, sizeof kSessionContext - 1);
+    SSL_CTX_set_app_data(s.ctx, &s);
+    if (side == Side::client) {
+        SSL_CTX_set_session_cache_mode(s.ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(s.ctx, &on_new_session);
+    }
     s.check_hostname = side == Side::client;
     s.verify_mode = side == Side::client ? VerifyMode::CERT_REQUIRED : VerifyMode::CERT_NONE;
     apply_verify_mode(s);

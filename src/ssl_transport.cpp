@@ -141,6 +141,13 @@ SSLTransport::SSLTransport(std::shared_ptr<BaseProtocol> app, TLSOptions options
     SSL_set_connect_state(ssl_);
     const std::string& host = options_.server_hostname;
     if (host.empty()) return;
+    // The last session with this server name is offered for resumption; new ones are kept
+    // under it (options_ outlives ssl_).
+    SSL_set_ex_data(ssl_, ssl::detail::server_name_index(), &options_.server_hostname);
+    if (SSL_SESSION* session = ctx.state()->session_for(host)) {
+        SSL_set_session(ssl_, session);
+        SSL_SESSION_free(session);
+    }
     const bool ip = is_ip_address(host);
     if (!ip) SSL_set_tlsext_host_name(ssl_, host.c_str());  // SNI takes names only
     if (ctx.check_hostname()) {
@@ -463,6 +470,7 @@ std::any SSLTransport::get_extra_info(std::string_view name) const {
     if (name == "sslcontext") return options_.context;
     if (name == "ssl_object") return ssl_;
     if (name == "compression") return {};
+    if (name == "session_reused") return SSL_session_reused(ssl_) == 1;
     if (phase_ == Phase::handshaking) return below_ ? below_->get_extra_info(name) : std::any();
     if (name == "peercert") {
         X509* cert = SSL_get1_peer_certificate(ssl_);

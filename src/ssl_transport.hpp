@@ -54,7 +54,8 @@ class SSLTransport final : public Transport,
     void set_protocol(std::shared_ptr<BaseProtocol> protocol) override;
     BaseProtocol* get_protocol() const noexcept override;
     // "sslcontext", "ssl_object" (SSL*), "peercert" (ssl::PeerCertificate), "cipher"
-    // (ssl::CipherInfo), "compression" (none), "selected_alpn_protocol" (std::string), and
+    // (ssl::CipherInfo), "compression" (none), "selected_alpn_protocol" (std::string),
+    // "session_reused" (bool: the handshake resumed an earlier session), and
     // what the transport below knows ("peername", "sockname", "socket").
     std::any get_extra_info(std::string_view name) const override;
     void abort() override;

@@ -494,3 +494,24 @@ AIO_TEST(TLS, APeerThatClosesWithoutCloseNotifyEndsTheStream) {
     server.close();
     co_await server.wait_closed();
 }
+
+AIO_TEST(TLS, ASecondConnectionResumesTheSession) {
+    const auto server_context_here = server_context();  // (its own session ticket keys)
+    const auto options = tls_server(server_context_here);
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, options);
+    const auto client = client_context();
+    const auto client_options = tls_client(client, "localhost");
+    std::vector<bool> reused;
+    for (int i = 0; i < 3; ++i) {
+        auto [reader, writer] =
+            co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), client_options);
+        writer.write("hi\n");
+        EXPECT_EQ(co_await reader.readline(), "hi\n");  // (the ticket comes with the answer)
+        reused.push_back(*writer.transport()->get_extra_info<bool>("session_reused"));
+        writer.close();
+        co_await writer.wait_closed();
+    }
+    EXPECT_EQ(reused, (std::vector<bool>{false, true, true}));
+    server.close();
+    co_await server.wait_closed();
+}

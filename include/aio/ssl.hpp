@@ -62,7 +62,9 @@ enum class VerifyMode { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED };
 enum class TLSVersion { MINIMUM_SUPPORTED, TLSv1, TLSv1_1, TLSv1_2, TLSv1_3, MAXIMUM_SUPPORTED };
 
 // ssl.SSLContext. A handle: copies share one context (as Python's references do), so settings
-// made on a copy apply to every connection made with it.
+// made on a copy apply to every connection made with it. A client context also keeps the last
+// session of each server name and offers it on the next connection to that name (resumption;
+// Python makes the caller pass `session=`): get_extra_info("session_reused") tells.
 class SSLContext {
   public:
     // As Python's SSLContext(PROTOCOL_TLS_CLIENT): check_hostname on, CERT_REQUIRED, no CA
