@@ -272,15 +272,18 @@ void SSLTransport::handshake_over(std::exception_ptr error) {
         handshake_timer_.cancel();
         if (!error && phase_ == Phase::handshaking) phase_ = Phase::open;
     }
-    if (auto callback = std::exchange(on_handshake_, nullptr)) callback(error);
+    auto callback = std::exchange(on_handshake_, nullptr);
     if (error) {
-        // The alert (if any) is flushed before the connection closes.
+        // The connection closes after the alert (if any) is flushed; a close() from the
+        // callback (a server's stream giving up) must not abort it.
+        closing_ = true;
         if (below_) below_->close();
-        if (!is_connection_error(error)) {
+        if (callback) callback(error);
+        if (!is_connection_error(error))
             loop_.call_exception_handler({"SSL handshake failed", error, {}});
-        }
         return;
     }
+    if (callback) callback(nullptr);
     if (!app_ || closing_) return;
     app_connected_ = true;
     if (options_.call_connection_made) {

@@ -517,3 +517,47 @@ AIO_TEST(TLS, ASecondConnectionResumesTheSession) {
     server.close();
     co_await server.wait_closed();
 }
+
+AIO_TEST(TLS, AServerThatRequiresClientCertificates) {
+    const auto& f = tls_files();
+    auto server_ctx = server_context();
+    server_ctx.load_verify_locations(f.ca_cert);
+    server_ctx.set_verify_mode(aio::ssl::VerifyMode::CERT_REQUIRED);
+    std::vector<std::string> clients_seen;
+    auto handler = [&](aio::StreamReader r, aio::StreamWriter w) -> aio::Task<> {
+        const auto cert = w.transport()->get_extra_info<aio::ssl::PeerCertificate>("peercert");
+        clients_seen.push_back(cert ? cert->subject : "");
+        co_await echo_lines(r, w);
+    };
+    const auto options = tls_server(server_ctx);
+    auto server = co_await aio::start_server(handler, "127.0.0.1", 0, options);
+    const auto port = server.sockets()[0].port();
+
+    // With a certificate the CA signed: served, and the server sees who it is.
+    auto with_cert = client_context();
+    with_cert.load_cert_chain(f.server_cert, f.server_key);
+    const auto as_known = tls_client(with_cert, "localhost");
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port, as_known);
+    writer.write("me\n");
+    EXPECT_EQ(co_await reader.readline(), "me\n");
+    writer.close();
+    co_await writer.wait_closed();
+
+    // Without one: the server's alert reaches the client (in TLS 1.3 after the client's side of
+    // the handshake is done, so at its first read) as an SSLError naming it.
+    const auto as_anonymous = tls_client(client_ctx(), "localhost");
+    auto [reader2, writer2] = co_await aio::open_connection("127.0.0.1", port, as_anonymous);
+    try {
+        co_await reader2.read();
+        ADD_FAILURE() << "a client without a certificate was served";
+    } catch (const aio::ssl::SSLError& e) {
+        EXPECT_NE(std::string(e.what()).find("CERTIFICATE_REQUIRED"), std::string::npos)
+            << e.what();
+    }
+    writer2.close();
+    EXPECT_EQ(clients_seen.size(), 1u);
+    AIO_ASSERT_TRUE(!clients_seen.empty());
+    EXPECT_NE(clients_seen[0].find("CN=localhost"), std::string::npos) << clients_seen[0];
+    server.close();
+    co_await server.wait_closed();
+}
