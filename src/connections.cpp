@@ -32,6 +32,18 @@ Connection make_pipe_connection(int fd, detail::StreamTransport::Kind kind,
     return {std::move(transport), std::move(protocol)};
 }
 
+// The connection over a connected socket, with TLS over it if asked (once its handshake is done).
+Task<Connection> connect_over(Socket sock, ProtocolFactory factory,
+                              std::optional<detail::TLSOptions> tls) {
+    if (!tls) co_return make_connection(std::move(sock), factory);
+    auto protocol = factory();
+    detail::HandshakeWait handshake;
+    auto transport =
+        detail::connection_transport(std::move(sock), protocol, nullptr, tls, handshake.callback());
+    co_await handshake.wait(transport);
+    co_return Connection{std::move(transport), std::move(protocol)};
+}
+
 std::function<void(Server::State&, Socket)> serve_protocol(ProtocolFactory factory) {
     return [factory = std::move(factory)](Server::State& st, Socket conn) {
         detail::connection_transport(std::move(conn), factory(), st.shared_from_this(), st.tls);
@@ -138,16 +150,10 @@ Task<Connection> create_connection(ProtocolFactory factory, std::string host, st
 
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                    ConnectOptions options) {
-    const auto tls = detail::client_tls(options, host);
+    auto tls = detail::client_tls(options, host);
     auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
     Socket sock = co_await detail::connect_any(std::move(addresses), options);
-    if (!tls) co_return make_connection(std::move(sock), factory);
-    auto protocol = factory();
-    detail::HandshakeWait handshake;
-    auto transport =
-        detail::connection_transport(std::move(sock), protocol, nullptr, tls, handshake.callback());
-    co_await handshake.wait(transport);
-    co_return Connection{std::move(transport), std::move(protocol)};
+    co_return co_await connect_over(std::move(sock), factory, std::move(tls));
 }
 
 Task<Connection> create_connection(ProtocolFactory factory, Socket sock) {
@@ -155,9 +161,16 @@ Task<Connection> create_connection(ProtocolFactory factory, Socket sock) {
 }
 
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path) {
+    const ConnectOptions defaults;  // (named: see connect_any)
+    return create_unix_connection(std::move(factory), std::move(path), defaults);
+}
+
+Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                        ConnectOptions options) {
+    auto tls = detail::client_tls(options, {});
     std::vector<SocketAddress> addresses{SocketAddress::from_path(path)};
     Socket sock = co_await detail::connect_any(std::move(addresses));
-    co_return make_connection(std::move(sock), factory);
+    co_return co_await connect_over(std::move(sock), factory, std::move(tls));
 }
 
 Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock) {

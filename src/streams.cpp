@@ -503,6 +503,18 @@ namespace {
 std::pair<StreamReader, StreamWriter> streams_of(std::shared_ptr<StreamCore> core) {
     return {StreamReader(core), StreamWriter(core)};
 }
+
+// Streams over a connected socket, with TLS over it if asked (once its handshake is done).
+Task<std::pair<StreamReader, StreamWriter>> streams_over(Socket sock, std::size_t limit,
+                                                         std::optional<detail::TLSOptions> tls) {
+    if (!tls) co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
+    auto core = std::allocate_shared<StreamCore>(detail::PoolAllocator<StreamCore>(), limit);
+    detail::HandshakeWait handshake;
+    core->transport =
+        detail::connection_transport(std::move(sock), core, nullptr, tls, handshake.callback());
+    co_await handshake.wait(core->transport);
+    co_return streams_of(std::move(core));
+}
 }  // namespace
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
@@ -514,16 +526,10 @@ Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, st
 Task<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, std::uint16_t port,
                                                             ConnectOptions options,
                                                             std::size_t limit) {
-    const auto tls = detail::client_tls(options, host);
+    auto tls = detail::client_tls(options, host);
     auto addresses = co_await detail::resolve_stream(std::move(host), port, options);
     Socket sock = co_await detail::connect_any(std::move(addresses), options);
-    if (!tls) co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
-    auto core = std::allocate_shared<StreamCore>(detail::PoolAllocator<StreamCore>(), limit);
-    detail::HandshakeWait handshake;
-    core->transport =
-        detail::connection_transport(std::move(sock), core, nullptr, tls, handshake.callback());
-    co_await handshake.wait(core->transport);
-    co_return streams_of(std::move(core));
+    co_return co_await streams_over(std::move(sock), limit, std::move(tls));
 }
 
 Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, std::size_t limit) {
@@ -532,9 +538,17 @@ Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, std::si
 
 Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
                                                                  std::size_t limit) {
+    const ConnectOptions defaults;  // (named: see connect_any)
+    return open_unix_connection(std::move(path), defaults, limit);
+}
+
+Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
+                                                                 ConnectOptions options,
+                                                                 std::size_t limit) {
+    auto tls = detail::client_tls(options, {});
     std::vector<SocketAddress> addresses{SocketAddress::from_path(path)};
     Socket sock = co_await detail::connect_any(std::move(addresses));
-    co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
+    co_return co_await streams_over(std::move(sock), limit, std::move(tls));
 }
 
 namespace {

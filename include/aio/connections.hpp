@@ -96,8 +96,10 @@ Task<Connection> create_connection(ProtocolFactory factory, std::string host, st
                                    ConnectOptions options);
 // create_connection(sock=...): a socket connected some other way.
 Task<Connection> create_connection(ProtocolFactory factory, Socket sock);
-// loop.create_unix_connection(factory, path).
+// loop.create_unix_connection(factory, path); of the options only the TLS ones apply.
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path);
+Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                        ConnectOptions options);
 // loop.connect_accepted_socket(factory, sock): a socket connected some other way.
 Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock);
 // loop.connect_read_pipe / connect_write_pipe: the transport adopts fd (made non-blocking) and

@@ -214,9 +214,12 @@ namespace detail {
 StreamReader pipe_reader(int fd, std::size_t limit = kDefaultStreamLimit);
 StreamWriter pipe_writer(int fd);
 }  // namespace detail
-// asyncio.open_unix_connection.
+// asyncio.open_unix_connection. Of the options only the TLS ones apply (with ssl and a context
+// that checks host names, server_hostname is needed: a path is no host name).
 Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(
     std::string path, std::size_t limit = kDefaultStreamLimit);
+Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(
+    std::string path, ConnectOptions options, std::size_t limit = kDefaultStreamLimit);
 
 using StreamHandler = std::function<Task<>(StreamReader, StreamWriter)>;
 
