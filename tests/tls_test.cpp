@@ -389,8 +389,10 @@ AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
             client_tls->write(std::string_view(up).substr(at, 1 + at % 4000));
             server_tls->write(std::string_view(down).substr(at, 1 + at % 4000));
         }
-        while (deliver(*client_wire, *server_wire, rng, max_piece) |
-               deliver(*server_wire, *client_wire, rng, max_piece)) {
+        for (bool moved = true; moved;) {  // both ways each round, until nothing is left
+            const bool up_moved = deliver(*client_wire, *server_wire, rng, max_piece);
+            const bool down_moved = deliver(*server_wire, *client_wire, rng, max_piece);
+            moved = up_moved || down_moved;
         }
         EXPECT_TRUE(server_app->got == up) << "client to server, pieces of up to " << max_piece;
         EXPECT_TRUE(client_app->got == down) << "server to client, pieces of up to " << max_piece;
