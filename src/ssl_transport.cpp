@@ -13,6 +13,7 @@
 
 #include "aio/errors.hpp"
 #include "ssl_state.hpp"
+#include "stream_transport.hpp"
 
 namespace aio::detail {
 
@@ -166,13 +167,9 @@ SSLTransport::~SSLTransport() {
 }
 
 void SSLTransport::set_app(std::shared_ptr<BaseProtocol> app) {
-    if (!app) throw std::invalid_argument("a transport needs a protocol");
-    auto* plain = dynamic_cast<Protocol*>(app.get());
-    auto* buffered = dynamic_cast<BufferedProtocol*>(app.get());
-    if (!plain && !buffered)
-        throw RuntimeError("a stream transport needs a Protocol or a BufferedProtocol");
+    const auto [plain, buffered] = stream_protocol(app.get());
     app_plain_ = plain;
-    app_buffered_ = plain ? nullptr : buffered;
+    app_buffered_ = buffered;
     app_ = std::move(app);
 }
 

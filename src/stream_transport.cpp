@@ -99,14 +99,17 @@ std::shared_ptr<StreamTransport> StreamTransport::create(
     return t;
 }
 
-void StreamTransport::set_protocol(std::shared_ptr<BaseProtocol> protocol) {
+StreamProtocol stream_protocol(BaseProtocol* protocol) {
     if (!protocol) throw std::invalid_argument("a transport needs a protocol");
-    auto* plain = dynamic_cast<Protocol*>(protocol.get());
-    auto* buffered = dynamic_cast<BufferedProtocol*>(protocol.get());
-    if (!plain && !buffered)
-        throw RuntimeError("a stream transport needs a Protocol or a BufferedProtocol");
+    if (auto* plain = dynamic_cast<Protocol*>(protocol)) return {plain, nullptr};
+    if (auto* buffered = dynamic_cast<BufferedProtocol*>(protocol)) return {nullptr, buffered};
+    throw RuntimeError("a stream transport needs a Protocol or a BufferedProtocol");
+}
+
+void StreamTransport::set_protocol(std::shared_ptr<BaseProtocol> protocol) {
+    const auto [plain, buffered] = stream_protocol(protocol.get());
     plain_ = plain;
-    buffered_ = plain ? nullptr : buffered;
+    buffered_ = buffered;
     in_place_ = plain && dynamic_cast<InPlaceProtocol*>(plain);
     protocol_ = std::move(protocol);
 }

@@ -26,6 +26,14 @@ namespace aio::detail {
 
 class StreamTransport;
 
+// What a byte stream's protocol is: a Protocol, or else a BufferedProtocol (one of the two is
+// set); std::invalid_argument for none, RuntimeError for another kind (a DatagramProtocol).
+struct StreamProtocol {
+    Protocol* plain = nullptr;
+    BufferedProtocol* buffered = nullptr;
+};
+StreamProtocol stream_protocol(BaseProtocol* protocol);
+
 // A Protocol that can also take bytes in its own memory (the streams' StreamCore): on readiness
 // the transport reads into the room it offers, and only what does not fit goes through
 // data_received, so the bytes are not copied from the transport's buffer into the protocol's.
