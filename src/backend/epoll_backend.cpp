@@ -60,11 +60,12 @@ class EpollBackend final : public Backend {
             const auto ns = std::max<std::int64_t>(0, timeout.count());
             timespec ts{static_cast<time_t>(ns / 1'000'000'000),
                         static_cast<long>(ns % 1'000'000'000)};
-            n = have_pwait2_ ? ::epoll_pwait2(epfd_, events, 256, &ts, nullptr) : -1;
-            if (n < 0 && errno == ENOSYS) {  // kernel before 5.11: milliseconds, rounded up
-                have_pwait2_ = false;
-                n = ::epoll_wait(epfd_, events, 256, static_cast<int>((ns + 999'999) / 1'000'000));
+            if (have_pwait2_) {
+                n = ::epoll_pwait2(epfd_, events, 256, &ts, nullptr);
+                have_pwait2_ = !(n < 0 && errno == ENOSYS);
             }
+            if (!have_pwait2_)  // kernel before 5.11 (or valgrind): milliseconds, rounded up
+                n = ::epoll_wait(epfd_, events, 256, static_cast<int>((ns + 999'999) / 1'000'000));
         }
         if (n < 0) {
             if (errno == EINTR) return;
