@@ -1,7 +1,7 @@
 # The README's commands. Each one installs the Debian packages it needs first (when run as root).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test demo bench asan tsan clang clean
+.PHONY: deps test demo bench bench-tls asan tsan clang clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +22,14 @@ bench:
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	bench/compare
+
+# aio's TLS echo server beside a C + OpenSSL server, Go, Node, asyncio and uvloop
+# (bench/tls_compare: echo and handshake loads; writes docs/tls_benchmarks.md)
+bench-tls:
+	AIO_WITH_BENCH=1 scripts/install-deps.sh
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	bench/tls_compare
 
 asan: deps
 	cmake --preset asan >/dev/null
