@@ -85,7 +85,7 @@ class SSLTransport final : public Transport,
     std::exception_ptr handshake_error(int ssl_error);
     void read_records();
     void encrypt(std::string_view data);
-    void send_records();
+    bool send_records();  // true if records went to the transport below
     void fail(std::exception_ptr error, const char* message);
     void set_app(std::shared_ptr<BaseProtocol> app);
     void start_timer(TimerHandle& timer, Duration delay, void (SSLTransport::*on_expiry)());

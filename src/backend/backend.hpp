@@ -72,6 +72,10 @@ class Backend {
     // Between waits, while the loop is busy: hand queued submissions to the kernel and collect
     // completions that need no system call (nothing to do for a readiness backend).
     virtual void flush() {}
+    // Hands queued submissions to the kernel now, collecting nothing (so it is safe from inside
+    // a callback): for a callback that did much work after queuing an answer, which would
+    // otherwise wait for the end of the iteration (nothing to do for a readiness backend).
+    virtual void submit() {}
     // Thread-safe: makes the current or next wait() return promptly.
     virtual void wakeup() noexcept = 0;
     // How many operations and readiness waits are in flight; the virtual clock never jumps past

@@ -133,6 +133,14 @@ class UringBackend final : public Backend {
         reap();
     }
 
+    void submit() override {
+        prepare_sends();
+        if (io_uring_sq_ready(&ring_) == 0) return;
+        const int r = io_uring_submit(&ring_);
+        if (r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+            throw std::system_error(-r, std::generic_category(), "io_uring_enter");
+    }
+
     void wakeup() noexcept override {
         std::uint64_t one = 1;
         [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
