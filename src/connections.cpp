@@ -160,6 +160,11 @@ Task<Connection> create_connection(ProtocolFactory factory, Socket sock) {
     co_return make_connection(std::move(sock), factory);
 }
 
+Task<Connection> create_connection(ProtocolFactory factory, Socket sock, ConnectOptions options) {
+    auto tls = detail::client_tls(options, {});
+    co_return co_await connect_over(std::move(sock), factory, std::move(tls));
+}
+
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path) {
     const ConnectOptions defaults;  // (named: see connect_any)
     return create_unix_connection(std::move(factory), std::move(path), defaults);
@@ -175,6 +180,12 @@ Task<Connection> create_unix_connection(ProtocolFactory factory, std::string pat
 
 Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock) {
     co_return make_connection(std::move(sock), factory);
+}
+
+Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock,
+                                         ServerOptions options) {
+    auto tls = detail::server_tls(options);
+    co_return co_await connect_over(std::move(sock), factory, std::move(tls));
 }
 
 Task<Connection> connect_read_pipe(ProtocolFactory factory, int fd) {

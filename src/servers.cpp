@@ -82,6 +82,12 @@ std::optional<TLSOptions> client_tls(const ConnectOptions& options, const std::s
                       options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
 }
 
+std::optional<TLSOptions> server_tls(const ServerOptions& options) {
+    if (!options.ssl) return std::nullopt;
+    return TLSOptions{
+        *options.ssl, true, {}, options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
+}
+
 HandshakeCallback HandshakeWait::callback() {
     return [done = done](std::exception_ptr error) mutable {
         if (done.done()) return;  // (the wait was cancelled)
@@ -142,9 +148,7 @@ Server serve_on(std::function<void(Server::State&, Socket)> serve, std::vector<S
     auto st = std::make_shared<Server::State>();
     st->serve = std::move(serve);
     st->limit = options.limit;
-    if (options.ssl)
-        st->tls = TLSOptions{
-            *options.ssl, true, {}, options.ssl_handshake_timeout, options.ssl_shutdown_timeout};
+    st->tls = server_tls(options);
     st->listeners = std::move(listeners);
     st->unix_path = std::move(unix_path);
     for (std::size_t i = 0; i < st->listeners.size(); ++i) {

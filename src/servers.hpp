@@ -56,6 +56,8 @@ std::shared_ptr<Transport> connection_transport(Socket sock, std::shared_ptr<Bas
                                                 HandshakeCallback on_handshake = nullptr);
 // A client's TLS options from create_connection's / open_connection's.
 std::optional<TLSOptions> client_tls(const ConnectOptions& options, const std::string& host);
+// A server's TLS options from create_server's / start_server's / connect_accepted_socket's.
+std::optional<TLSOptions> server_tls(const ServerOptions& options);
 // Waits for the handshake of a client's TLS connection made with connection_transport (whose
 // on_handshake is the returned callback's), closing the connection if the wait is cancelled.
 struct HandshakeWait {

@@ -536,6 +536,12 @@ Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, std::si
     co_return streams_of(detail::stream_over(std::move(sock), limit, nullptr));
 }
 
+Task<std::pair<StreamReader, StreamWriter>> open_connection(Socket sock, ConnectOptions options,
+                                                            std::size_t limit) {
+    auto tls = detail::client_tls(options, {});
+    co_return co_await streams_over(std::move(sock), limit, std::move(tls));
+}
+
 Task<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
                                                                  std::size_t limit) {
     const ConnectOptions defaults;  // (named: see connect_any)

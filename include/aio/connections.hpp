@@ -94,14 +94,20 @@ struct ConnectOptions {
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port);
 Task<Connection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                    ConnectOptions options);
-// create_connection(sock=...): a socket connected some other way.
+// create_connection(sock=...): a socket connected some other way. Of the options only the TLS
+// ones apply (with ssl and a context that checks host names, server_hostname is needed).
 Task<Connection> create_connection(ProtocolFactory factory, Socket sock);
+Task<Connection> create_connection(ProtocolFactory factory, Socket sock, ConnectOptions options);
 // loop.create_unix_connection(factory, path); of the options only the TLS ones apply.
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path);
 Task<Connection> create_unix_connection(ProtocolFactory factory, std::string path,
                                         ConnectOptions options);
-// loop.connect_accepted_socket(factory, sock): a socket connected some other way.
+// loop.connect_accepted_socket(factory, sock): a socket accepted some other way. Of the options
+// only the TLS ones apply: with ssl, the server's side of the handshake runs first and its error
+// is raised (the connection is then closed).
 Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock);
+Task<Connection> connect_accepted_socket(ProtocolFactory factory, Socket sock,
+                                         ServerOptions options);
 // loop.connect_read_pipe / connect_write_pipe: the transport adopts fd (made non-blocking) and
 // closes it when it closes.
 Task<Connection> connect_read_pipe(ProtocolFactory factory, int fd);

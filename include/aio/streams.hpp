@@ -206,9 +206,12 @@ Task<std::pair<StreamReader, StreamWriter>> open_connection(
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     std::string host, std::uint16_t port, ConnectOptions options,
     std::size_t limit = kDefaultStreamLimit);
-// open_connection(sock=...): streams over a socket connected some other way.
+// open_connection(sock=...): streams over a socket connected some other way. Of the options only
+// the TLS ones apply (with ssl and a context that checks host names, server_hostname is needed).
 Task<std::pair<StreamReader, StreamWriter>> open_connection(
     Socket sock, std::size_t limit = kDefaultStreamLimit);
+Task<std::pair<StreamReader, StreamWriter>> open_connection(
+    Socket sock, ConnectOptions options, std::size_t limit = kDefaultStreamLimit);
 namespace detail {
 // Streams over one end of a pipe (adopted: non-blocking, close-on-exec); for subprocesses.
 StreamReader pipe_reader(int fd, std::size_t limit = kDefaultStreamLimit);
