@@ -480,6 +480,11 @@ std::any SSLTransport::get_extra_info(std::string_view name) const {
     if (name == "peercert") {
         X509* cert = SSL_get1_peer_certificate(ssl_);
         if (!cert) return {};
+        // As Python's getpeercert(): a certificate that was not verified is not described.
+        if (!(SSL_get_verify_mode(ssl_) & SSL_VERIFY_PEER)) {
+            X509_free(cert);
+            return ssl::PeerCertificate{};
+        }
         ssl::PeerCertificate described = describe(cert);
         X509_free(cert);
         return described;

@@ -139,8 +139,9 @@ struct CipherInfo {
     int bits = 0;
 };
 
-// The peer's certificate, the parts Python's getpeercert() gives (empty when the peer sent none
-// or it was not verified).
+// The peer's certificate, the parts Python's getpeercert() gives. get_extra_info("peercert")
+// holds none when the peer sent none (Python's None), and an empty one when the context does
+// not verify certificates (verify_mode CERT_NONE: Python's {}).
 struct PeerCertificate {
     std::string subject;  // "CN=localhost,O=..." (RFC 2253)
     std::string issuer;
