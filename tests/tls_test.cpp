@@ -1,6 +1,7 @@
 // TLS over the transport seam: handshakes and echo through streams and protocols, verification
 // that refuses what Python's ssl refuses (untrusted CA, wrong host name, expired), the errors'
 // texts, close_notify, timeouts, and what a TLS server does with a client that is not one.
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <any>
@@ -318,8 +319,8 @@ class MemoryTransport final : public aio::Transport {
     std::shared_ptr<aio::BaseProtocol> protocol;
     bool closed = false;
     void write(std::string_view data) override { outbox.append(data); }
-    void close() override { closed = true; }
-    void abort() override { closed = true; }
+    void close() override { lose(); }
+    void abort() override { lose(); }
     bool is_closing() const noexcept override { return closed; }
     void set_protocol(std::shared_ptr<aio::BaseProtocol> p) override { protocol = std::move(p); }
     aio::BaseProtocol* get_protocol() const noexcept override { return protocol.get(); }
@@ -330,15 +331,27 @@ class MemoryTransport final : public aio::Transport {
     void resume_reading() override {}
     void write_eof() override {}
     bool can_write_eof() const noexcept override { return false; }
+
+  private:
+    // As a socket's transport: the protocol hears of the end on the loop's next turn.
+    void lose() {
+        if (std::exchange(closed, true) || !protocol) return;
+        aio::get_running_loop().call_soon([p = protocol] { p->connection_lost(nullptr); });
+    }
 };
 
 struct Collector : aio::Protocol {
     std::string got;
-    bool eof = false;
+    bool eof = false, lost = false;
+    std::exception_ptr lost_error;
     void data_received(std::string_view data) override { got += data; }
     bool eof_received() override {
         eof = true;
         return false;
+    }
+    void connection_lost(std::exception_ptr error) override {
+        lost = true;
+        lost_error = error;
     }
 };
 
@@ -355,57 +368,135 @@ bool deliver(MemoryTransport& from, MemoryTransport& to, std::mt19937& rng, std:
     return true;
 }
 
-}  // namespace
+// Two TLS layers talking through memory: the test moves the bytes, in pieces of its choosing.
+struct MemoryPair {
+    std::shared_ptr<MemoryTransport> client_wire = std::make_shared<MemoryTransport>();
+    std::shared_ptr<MemoryTransport> server_wire = std::make_shared<MemoryTransport>();
+    std::shared_ptr<Collector> client_app = std::make_shared<Collector>();
+    std::shared_ptr<Collector> server_app = std::make_shared<Collector>();
+    std::shared_ptr<aio::Transport> client, server;  // the TLS layers, once their handshake is done
+    std::mt19937 rng{20261207};
+    std::size_t max_piece = 5000;
 
-AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
-    std::mt19937 rng(20261207);
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (const std::size_t max_piece : {1, 2, 7, 100, 5000}) {
-        auto client_wire = std::make_shared<MemoryTransport>();
-        auto server_wire = std::make_shared<MemoryTransport>();
-        auto client_app = std::make_shared<Collector>();
-        auto server_app = std::make_shared<Collector>();
-        aio::ssl::StartTLSOptions as_client, as_server;
-        as_client.server_hostname = "localhost";
-        as_server.server_side = true;
-        auto client =
-            aio::create_task(aio::start_tls(client_wire, client_app, client_context(), as_client));
-        auto server =
-            aio::create_task(aio::start_tls(server_wire, server_app, server_context(), as_server));
-        while (!client.done() || !server.done()) {
-            deliver(*client_wire, *server_wire, rng, max_piece);
-            deliver(*server_wire, *client_wire, rng, max_piece);
-            co_await aio::sleep(0s);
+    // Moves bytes both ways each round until nothing is left; true if any moved.
+    bool pump() {
+        bool any = false;
+        for (bool moved = true; moved; any = any || moved) {
+            const bool up = deliver(*client_wire, *server_wire, rng, max_piece);
+            const bool down = deliver(*server_wire, *client_wire, rng, max_piece);
+            moved = up || down;
         }
-        auto client_tls = co_await client;
-        auto server_tls = co_await server;
-        // Random bytes both ways, written in random pieces, delivered in random pieces.
-        std::string up, down;
-        for (int i = 0; i < 30'000; ++i) {
-            up += static_cast<char>(byte(rng));
-            down += static_cast<char>(byte(rng));
-        }
-        for (std::size_t at = 0; at < up.size(); at += 1 + at % 4000) {
-            client_tls->write(std::string_view(up).substr(at, 1 + at % 4000));
-            server_tls->write(std::string_view(down).substr(at, 1 + at % 4000));
-        }
-        for (bool moved = true; moved;) {  // both ways each round, until nothing is left
-            const bool up_moved = deliver(*client_wire, *server_wire, rng, max_piece);
-            const bool down_moved = deliver(*server_wire, *client_wire, rng, max_piece);
-            moved = up_moved || down_moved;
-        }
-        EXPECT_TRUE(server_app->got == up) << "client to server, pieces of up to " << max_piece;
-        EXPECT_TRUE(client_app->got == down) << "server to client, pieces of up to " << max_piece;
-        // close(): close_notify, which the other end reads as the end of the stream.
-        client_tls->close();
-        deliver(*client_wire, *server_wire, rng, max_piece);
-        EXPECT_TRUE(server_app->eof);
-        EXPECT_TRUE(client_wire->closed);
-        server_tls->abort();
-        // (The wires' protocols hold the TLS layers: let them go.)
+        return any;
+    }
+    ~MemoryPair() {  // (the wires' protocols hold the TLS layers: let them go)
         client_wire->protocol.reset();
         server_wire->protocol.reset();
     }
+};
+
+aio::Task<> handshake(MemoryPair& pair, aio::ssl::SSLContext client_ctx,
+                      aio::ssl::SSLContext server_ctx) {
+    aio::ssl::StartTLSOptions as_client, as_server;
+    as_client.server_hostname = "localhost";
+    as_server.server_side = true;
+    auto client =
+        aio::create_task(aio::start_tls(pair.client_wire, pair.client_app, client_ctx, as_client));
+    auto server =
+        aio::create_task(aio::start_tls(pair.server_wire, pair.server_app, server_ctx, as_server));
+    while (!client.done() || !server.done()) {
+        deliver(*pair.client_wire, *pair.server_wire, pair.rng, pair.max_piece);
+        deliver(*pair.server_wire, *pair.client_wire, pair.rng, pair.max_piece);
+        co_await aio::sleep(0s);
+    }
+    pair.client = co_await client;
+    pair.server = co_await server;
+}
+
+SSL* ssl_object(const std::shared_ptr<aio::Transport>& tls) {
+    return std::any_cast<SSL*>(tls->get_extra_info("ssl_object"));
+}
+
+}  // namespace
+
+AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (const std::size_t max_piece : {1, 2, 7, 100, 5000}) {
+        MemoryPair pair;
+        pair.max_piece = max_piece;
+        co_await handshake(pair, client_context(), server_context());
+        // Random bytes both ways, written in random pieces, delivered in random pieces.
+        std::string up, down;
+        for (int i = 0; i < 30'000; ++i) {
+            up += static_cast<char>(byte(pair.rng));
+            down += static_cast<char>(byte(pair.rng));
+        }
+        for (std::size_t at = 0; at < up.size(); at += 1 + at % 4000) {
+            pair.client->write(std::string_view(up).substr(at, 1 + at % 4000));
+            pair.server->write(std::string_view(down).substr(at, 1 + at % 4000));
+        }
+        pair.pump();
+        EXPECT_TRUE(pair.server_app->got == up) << "client to server, pieces of up to " << max_piece;
+        EXPECT_TRUE(pair.client_app->got == down) << "server to client, pieces of up to " << max_piece;
+        // close(): close_notify, which the other end reads as the end of the stream.
+        pair.client->close();
+        pair.pump();
+        EXPECT_TRUE(pair.server_app->eof);
+        EXPECT_TRUE(pair.client_wire->closed);
+        pair.server->abort();
+    }
+}
+
+AIO_TEST(TLSRecords, AKeyUpdateMidStreamKeepsTheConnection) {
+    // TLS 1.3: the client asks for new keys both ways; the server answers with its own update
+    // on its next write, and data flows on under the new keys.
+    MemoryPair pair;
+    co_await handshake(pair, client_context(), server_context());
+    pair.client->write("before\n");
+    pair.pump();
+    AIO_ASSERT_EQ(SSL_key_update(ssl_object(pair.client), SSL_KEY_UPDATE_REQUESTED), 1);
+    pair.client->write("after\n");
+    pair.pump();
+    EXPECT_EQ(pair.server_app->got, "before\nafter\n");
+    pair.server->write("answer\n");
+    pair.pump();
+    EXPECT_EQ(pair.client_app->got, "answer\n");
+    EXPECT_FALSE(pair.client_wire->closed);
+    EXPECT_FALSE(pair.server_wire->closed);
+    pair.client->close();
+    pair.pump();
+    EXPECT_TRUE(pair.server_app->eof);
+}
+
+AIO_TEST(TLSRecords, ARenegotiationIsRefusedCleanly) {
+    // TLS 1.2 allows a renegotiation mid-stream; aio's contexts refuse it (as Python's do). The
+    // client that asks gets a no_renegotiation alert and its connection ends with an SSLError
+    // saying so; the server's goes on, with nothing looping or hanging.
+    auto client_ctx = client_context();
+    client_ctx.set_maximum_version(aio::ssl::TLSVersion::TLSv1_2);
+    MemoryPair pair;
+    co_await handshake(pair, client_ctx, server_context());
+    EXPECT_EQ(pair.client->get_extra_info<aio::ssl::CipherInfo>("cipher")->version, "TLSv1.2");
+    // (aio's own client would not ask either: this one is made to, as another library's might)
+    SSL_clear_options(ssl_object(pair.client), SSL_OP_NO_RENEGOTIATION);
+    AIO_ASSERT_EQ(SSL_renegotiate(ssl_object(pair.client)), 1);
+    pair.client->write("during\n");
+    pair.pump();
+    co_await aio::sleep(0s);  // (connection_lost comes on the loop's next turn)
+    AIO_ASSERT_TRUE(pair.client_app->lost);
+    try {
+        std::rethrow_exception(pair.client_app->lost_error);
+    } catch (const aio::ssl::SSLError& e) {
+        EXPECT_NE(std::string(e.what()).find("no renegotiation"), std::string::npos) << e.what();
+    } catch (...) {
+        ADD_FAILURE() << "not an SSLError";
+    }
+    EXPECT_TRUE(pair.client_wire->closed);
+    EXPECT_FALSE(pair.server_wire->closed);
+    EXPECT_FALSE(pair.server_app->lost);
+    // The server still answers on its side; its peer is gone, as it would be over a socket.
+    pair.server->write("still here\n");
+    EXPECT_FALSE(pair.server_wire->outbox.empty());
+    pair.server->abort();
 }
 
 namespace {
@@ -593,6 +684,127 @@ AIO_TEST(TLS, OverUnixSockets) {
         co_await aio::create_unix_connection([] { return std::make_shared<Quiet>(); }, path, named);
     EXPECT_TRUE(conn.transport->get_extra_info<aio::ssl::CipherInfo>("cipher"));
     conn.transport->close();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, OverSocketsConnectedSomeOtherWay) {
+    // asyncio's sock= forms: create_connection / open_connection on a socket connected by hand,
+    // connect_accepted_socket on one accepted by hand, each with ssl.
+    auto listener = aio::Socket::create(AF_INET);
+    listener.bind(aio::SocketAddress::parse("127.0.0.1", 0));
+    listener.listen(4);
+    const auto address = listener.getsockname();
+    struct Echo : aio::Protocol {
+        aio::Transport* t = nullptr;
+        void connection_made(aio::Transport& transport) override { t = &transport; }
+        void data_received(std::string_view data) override { t->write(data); }
+    };
+    const auto server_options = tls_server(server_ctx());
+    auto serve_one = [&]() -> aio::Task<aio::Connection> {
+        auto [conn, peer] = co_await aio::sock_accept(listener);
+        co_return co_await aio::connect_accepted_socket([] { return std::make_shared<Echo>(); },
+                                                        std::move(conn), server_options);
+    };
+    auto connect_one = [&]() -> aio::Task<aio::Socket> {
+        auto sock = aio::Socket::create(AF_INET);
+        co_await aio::sock_connect(sock, address);
+        co_return sock;
+    };
+
+    // Streams, then a protocol, each against a server-side connect_accepted_socket.
+    const auto named = tls_client(client_ctx(), "localhost");
+    auto served = aio::create_task(serve_one());
+    auto [reader, writer] = co_await aio::open_connection(co_await connect_one(), named);
+    auto server_side = co_await served;
+    EXPECT_TRUE(server_side.transport->get_extra_info<aio::ssl::CipherInfo>("cipher"));
+    // (the client sent no certificate: Python's None)
+    EXPECT_FALSE(server_side.transport->get_extra_info<aio::ssl::PeerCertificate>("peercert"));
+    writer.write("by hand\n");
+    EXPECT_EQ(co_await reader.readline(), "by hand\n");
+    writer.close();
+    co_await writer.wait_closed();
+
+    struct LineCollector : Collector {
+        aio::Future<> line;
+        void data_received(std::string_view data) override {
+            Collector::data_received(data);
+            if (got.find('\n') != std::string::npos && !line.done()) line.set_result();
+        }
+    };
+    served = aio::create_task(serve_one());
+    auto client = co_await aio::create_connection(
+        [] { return std::make_shared<LineCollector>(); }, co_await connect_one(), named);
+    co_await served;
+    client.transport->write("twice\n");
+    auto* collector = static_cast<LineCollector*>(client.protocol.get());
+    co_await collector->line;
+    EXPECT_EQ(collector->got, "twice\n");
+    client.transport->close();
+
+    // A socket is no host name either: a context that checks names needs server_hostname.
+    const auto nameless = tls_client(client_ctx());
+    EXPECT_THROW(co_await aio::open_connection(co_await connect_one(), nameless),
+                 std::invalid_argument);
+    co_await aio::sock_accept(listener);  // (that connection, closed already)
+    // A server's handshake that fails (a plain-text client) is raised to its caller.
+    served = aio::create_task(serve_one());
+    auto [plain_reader, plain_writer] = co_await aio::open_connection(co_await connect_one());
+    plain_writer.write("GET / HTTP/1.0\r\n\r\n");
+    EXPECT_THROW(co_await served, aio::ssl::SSLError);
+    plain_writer.close();
+}
+
+AIO_TEST(TLS, AnUnverifiedCertificateIsNotDescribed) {
+    // As Python's getpeercert(): {} when the context does not verify, None when there is none.
+    auto trusting = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH);
+    trusting.set_check_hostname(false);
+    trusting.set_verify_mode(aio::ssl::VerifyMode::CERT_NONE);
+    const auto server_options = tls_server(server_ctx());
+    auto server = co_await aio::start_server(echo_lines, "127.0.0.1", 0, server_options);
+    const auto client_options = tls_client(trusting);
+    auto [reader, writer] =
+        co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), client_options);
+    const auto cert = writer.transport()->get_extra_info<aio::ssl::PeerCertificate>("peercert");
+    AIO_ASSERT_TRUE(cert.has_value());
+    EXPECT_EQ(cert->subject, "");
+    EXPECT_EQ(cert->pem, "");
+    writer.write("unverified\n");
+    EXPECT_EQ(co_await reader.readline(), "unverified\n");
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+}
+
+AIO_TEST(TLS, ACloseThatThePeerNeverTakesEndsAfterTheShutdownTimeout) {
+    // The server writes more than the sockets hold and closes; its client has stopped reading,
+    // so neither the data nor the close_notify can leave. After ssl_shutdown_timeout the server
+    // gives up and aborts the connection.
+    struct Flood : aio::Protocol {
+        aio::Future<> lost;
+        void connection_made(aio::Transport& t) override {
+            t.write(std::string(16 << 20, 'x'));
+            t.close();
+        }
+        void connection_lost(std::exception_ptr) override { lost.set_result(); }
+    };
+    struct Deaf : aio::Protocol {
+        void connection_made(aio::Transport& t) override { t.pause_reading(); }
+    };
+    auto flood = std::make_shared<Flood>();
+    auto options = tls_server(server_ctx());
+    options.ssl_shutdown_timeout = 7s;
+    auto server = co_await aio::create_server([&] { return flood; }, "127.0.0.1", 0, options);
+    const auto t0 = aio::get_running_loop().time();
+    auto client = co_await aio::create_connection([] { return std::make_shared<Deaf>(); },
+                                                  "127.0.0.1", server.sockets()[0].port(),
+                                                  tls_client(client_ctx(), "localhost"));
+    co_await flood->lost;
+    const auto waited = aio::get_running_loop().time() - t0;
+    EXPECT_GE(waited, 7s);
+    EXPECT_LT(waited, 8s);
+    client.transport->abort();
     server.close();
     co_await server.wait_closed();
 }
