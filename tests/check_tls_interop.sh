@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check_tls_interop.sh TLS_ECHO_SERVER TLS_ECHO_CLIENT: aio's TLS against peers nobody here
-# wrote — Python's asyncio with its ssl module, and openssl s_client — both ways. Certificates
+# wrote — Python's asyncio with its ssl module and openssl (s_client, s_server) both ways, and
+# curl. Certificates
 # (a CA and a server certificate for localhost / 127.0.0.1) are made here with the openssl
 # command, in a temporary directory removed on exit. Loopback only; every process is bounded.
 set -euo pipefail
@@ -47,6 +48,14 @@ got=$( (printf 'hello from openssl\n'; sleep 1) | timeout 10 openssl s_client \
     -connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \
     -CAfile "$dir/ca.pem" -verify_return_error -quiet -no_ign_eof 2>/dev/null | head -1)
 [ "$got" = "hello from openssl" ] || { echo "FAIL: openssl s_client got '$got'" >&2; exit 1; }
+# curl verifies the certificate and sends a request, which comes back as an HTTP/0.9 body (the
+# server echoes and never ends the stream: curl stops at its --max-time, status 28).
+set +e
+got=$(curl -sS -v --http0.9 --max-time 2 --cacert "$dir/ca.pem" "https://127.0.0.1:$port/tls" \
+    2>"$dir/curl.err" | head -1 | tr -d '\r')
+set -e
+grep -q "SSL certificate verify ok" "$dir/curl.err" || { cat "$dir/curl.err" >&2; exit 1; }
+[ "$got" = "GET /tls HTTP/1.1" ] || { echo "FAIL: curl got '$got'" >&2; exit 1; }
 kill -TERM "${pids[0]}"
 wait "${pids[0]}" || { echo "FAIL: tls_echo_server exited $? on SIGTERM" >&2; exit 1; }
 
@@ -65,21 +74,25 @@ for name in oxford stilton kikorangi danish cheddar roquefort gorgonzola; do
     }
 done
 
-# 3. The aio TLS client refuses a server whose certificate its CA did not sign (openssl
-# s_server, here), with the verification error and status 1.
+# 3. The aio TLS client against openssl s_server -rev (which sends each line back reversed, one
+# connection at a time); then the same client refuses it when its CA did not sign the server's
+# certificate, with the verification error and status 1.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 timeout 30 openssl s_server -accept "127.0.0.1:$port" -cert "$dir/server.pem" \
-    -key "$dir/server.key" -quiet >/dev/null 2>&1 &
+    -key "$dir/server.key" -rev -quiet >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
     python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port)).close()" \
         2>/dev/null && break
     sleep 0.05
 done
+lines=$(timeout 30 "$client_bin" --port "$port" --cafile "$dir/ca.pem" --server-hostname localhost)
+got=$(grep -c "^'aloznogrog' \[[0-3]\]$" <<<"$lines" || true)
+[ "$got" = 4 ] || { echo "FAIL: against s_server -rev: $lines" >&2; exit 1; }
 set +e
 err=$(timeout 30 "$client_bin" --port "$port" --cafile "$dir/other/ca.pem" 2>&1 >/dev/null)
 status=$?
 set -e
 [ $status -eq 1 ] || { echo "FAIL: the client exited $status against an unknown CA" >&2; exit 1; }
 grep -q "certificate verify failed" <<<"$err" || { echo "FAIL: the client said: $err" >&2; exit 1; }
-echo "aio TLS against asyncio+ssl and openssl: OK"
+echo "aio TLS against asyncio+ssl, openssl and curl: OK"
