@@ -446,6 +446,24 @@ AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
     }
 }
 
+AIO_TEST(TLSRecords, ARecordCutShortByTheEndIsNotDelivered) {
+    // The peer's socket ends in the middle of a record: none of that record reaches the
+    // application (its authentication tag never came), and the connection ends.
+    MemoryPair pair;
+    co_await handshake(pair, client_context(), server_context());
+    pair.client->write("whole\n");
+    pair.pump();
+    pair.client->write("cut short\n");
+    std::string record = std::exchange(pair.client_wire->outbox, {});
+    auto* wire = static_cast<aio::Protocol*>(pair.server_wire->protocol.get());
+    wire->data_received(std::string_view(record).substr(0, record.size() - 5));
+    EXPECT_FALSE(wire->eof_received());  // (no half-open TLS: the layer below closes)
+    wire->connection_lost(nullptr);
+    co_await aio::sleep(0s);
+    EXPECT_EQ(pair.server_app->got, "whole\n");
+    EXPECT_TRUE(pair.server_app->lost);
+}
+
 AIO_TEST(TLSRecords, AKeyUpdateMidStreamKeepsTheConnection) {
     // TLS 1.3: the client asks for new keys both ways; the server answers with its own update
     // on its next write, and data flows on under the new keys.
