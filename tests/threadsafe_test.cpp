@@ -18,6 +18,10 @@ aio::Task<int> add_later(int a, int b) {
     co_return a + b;
 }
 
+aio::Task<int> add_now(int a, int b) {
+    co_return a + b;
+}
+
 aio::Task<std::string> fail_later() {
     co_await aio::sleep(0s);
     throw aio_test::Failure("from the loop");
@@ -118,6 +122,35 @@ AIO_TEST(Threadsafe, CallSoonThreadsafeFromManyThreads) {
     });
     co_await aio::sleep(0s);  // the callbacks posted last run on this iteration
     EXPECT_EQ(total, kThreads * kEach);
+}
+
+AIO_TEST(Threadsafe, PostingFromAnotherThreadReusesItsMemory) {
+    // What a poster allocates is freed on the loop's thread: it must come back to the poster, or
+    // the poster takes new memory for every post (2M posts once grew RSS by 115 MB).
+    aio::EventLoop& loop = aio::get_running_loop();
+    constexpr int kPosts = 200'000, kInFlight = 100, kCoroutines = 5'000;
+    std::atomic<int> ran{0};
+    std::size_t carved_warm = 0, carved_after_posts = 0, carved_after_coroutines = 0;
+    int results = 0;
+    co_await on_other_thread([&] {
+        for (int i = 0; i < kPosts; ++i) {
+            while (i - ran.load() >= kInFlight)
+                std::this_thread::yield();
+            loop.call_soon_threadsafe([&] { ran.fetch_add(1); });
+            if (i == kPosts / 10) carved_warm = aio::detail::pool_bytes_carved();
+        }
+        carved_after_posts = aio::detail::pool_bytes_carved();
+        // Coroutine frames made here and finished on the loop.
+        for (int i = 0; i < kCoroutines; ++i)
+            results += aio::run_coroutine_threadsafe(add_now(i, 1), loop).get() == i + 1;
+        carved_after_coroutines = aio::detail::pool_bytes_carved();
+    });
+    co_await aio::sleep(0s);
+    EXPECT_EQ(ran.load(), kPosts);
+    EXPECT_EQ(results, kCoroutines);
+    constexpr std::size_t kSlack = 2 * 64 * 1024;  // a chunk or two while blocks are in flight
+    EXPECT_LE(carved_after_posts, carved_warm + kSlack);
+    EXPECT_LE(carved_after_coroutines, carved_after_posts + kSlack);
 }
 
 }  // namespace

@@ -108,7 +108,8 @@ void die_by_signal(int sig) noexcept;
 bool on_main_thread() noexcept;
 
 // ---- memory ----
-// Anonymous private memory, its pages populated: the address, or null.
-void* map_memory(std::size_t size) noexcept;
+// Anonymous private memory at a multiple of `alignment` (a power of two, at least a page), its
+// pages populated: the address, or null.
+void* map_memory(std::size_t size, std::size_t alignment) noexcept;
 
 }  // namespace aio::detail::sys

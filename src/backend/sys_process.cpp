@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <mutex>
 
 #include "backend/sys.hpp"
@@ -60,10 +61,19 @@ bool on_main_thread() noexcept {
     return ::gettid() == ::getpid();
 }
 
-void* map_memory(std::size_t size) noexcept {
-    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return p == MAP_FAILED ? nullptr : p;
+void* map_memory(std::size_t size, std::size_t alignment) noexcept {
+    // Mapped with room to slide to the alignment; what lies outside is given back.
+    void* p = ::mmap(nullptr, size + alignment, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    const auto start = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t aligned = (start + alignment - 1) & ~(alignment - 1);
+    if (aligned > start) ::munmap(p, aligned - start);
+    if (const std::uintptr_t tail = start + alignment - aligned; tail > 0)
+        ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+    // One system call instead of a page fault per 4 KiB (before Linux 5.14: the faults).
+    ::madvise(reinterpret_cast<void*>(aligned), size, MADV_POPULATE_WRITE);
+    return reinterpret_cast<void*>(aligned);
 }
 
 }  // namespace aio::detail::sys

@@ -8,6 +8,9 @@ namespace aio::detail {
 
 void* pool_allocate(std::size_t size);
 void pool_deallocate(void* p, std::size_t size) noexcept;
+// The bytes the calling thread's pools have taken from the system (for tests of memory that must
+// stay bounded; 0 without the pool).
+std::size_t pool_bytes_carved() noexcept;
 
 // Mix-in giving a type the pool's sized operator new/delete.
 struct PoolAllocated {
