@@ -59,6 +59,10 @@ bool FdCallbacks::remove(int fd, Interest interest) {
     } else {
         e->removed = true;
     }
+    // asyncio's remove_reader unregisters from the selector: the fd may be closed next and its
+    // number reused by another file, which a stale registration would never report.
+    const Interest other = interest == Interest::read ? Interest::write : Interest::read;
+    if (!entries_.count(key(fd, other))) loop_.backend().unregister(fd);
     return true;
 }
 

@@ -296,6 +296,33 @@ AIO_TEST(Sockets, ClosingAnFdEndsItsReader) {
     EXPECT_THROW(loop.add_reader(-1, [] {}), std::system_error);
 }
 
+AIO_TEST(Sockets, AnFdNumberReusedAfterRemoveReaderAndCloseIsWatchedAgain) {
+    // As asyncio code does: remove_reader, close (no aio call), and a new file that gets the same
+    // number. Its reader must be called when it has something to read.
+    auto& loop = aio::get_running_loop();
+    int old_fds[2];
+    AIO_ASSERT_EQ(::pipe2(old_fds, O_NONBLOCK | O_CLOEXEC), 0);
+    loop.add_reader(old_fds[0], [] {});
+    co_await iterations(2);  // (watched by the backend now: nothing to read)
+    EXPECT_TRUE(loop.remove_reader(old_fds[0]));
+    ::close(old_fds[0]);
+    ::close(old_fds[1]);
+    int fds[2];
+    AIO_ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    AIO_ASSERT_EQ(fds[0], old_fds[0]);  // the lowest free numbers come back
+    int calls = 0;
+    loop.add_reader(fds[0], [&] { ++calls; });
+    co_await iterations(2);
+    AIO_ASSERT_EQ(::write(fds[1], "x", 1), 1);
+    // A busy loop asks the backend every 61 iterations: the call comes within that.
+    for (int i = 0; i < 100 && calls == 0; ++i)
+        co_await iterations(1);
+    EXPECT_GT(calls, 0);
+    loop.remove_reader(fds[0]);
+    ::close(fds[0]);
+    ::close(fds[1]);
+}
+
 AIO_TEST(Sockets, VirtualClockStillJumpsWhileIoWaits) {
     auto lsock = listener("127.0.0.1");
     auto accepting = aio::create_task(aio::sock_accept(lsock));  // waits for ever

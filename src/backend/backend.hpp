@@ -126,6 +126,10 @@ class Backend {
     // The fd is about to be closed: readiness waiters on it are woken (their retried call reports
     // the error) and operations in flight on it end with EBADF.
     virtual void forget(int fd) noexcept = 0;
+    // Nothing waits on fd any more and its owner may close it without telling: a readiness
+    // backend drops its registration, so that the number can be used again (add_reader after
+    // remove_reader and close). Waiters still on fd keep it.
+    virtual void unregister(int fd) noexcept { (void)fd; }
 };
 
 // The backend for a new loop: the one asked for (options, else AIO_BACKEND), else io_uring when

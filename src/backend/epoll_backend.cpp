@@ -185,6 +185,14 @@ class EpollBackend final : public Backend {
         e = Entry{};
     }
 
+    void unregister(int fd) noexcept override {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        Entry& e = fds_[fd];
+        if (e.reader || e.writer || !e.registered) return;
+        ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+        e = Entry{};
+    }
+
   private:
     struct Entry {
         ReadinessWaiter* reader = nullptr;
