@@ -52,7 +52,7 @@ class EpollBackend final : public Backend {
 
     void wait(Duration timeout) override {
         epoll_event events[256];
-        int n;
+        int n = -1;
         if (!due_.empty()) timeout = Duration::zero();  // waiters whose readiness is known
         if (timeout == Duration::max()) {
             n = ::epoll_wait(epfd_, events, 256, -1);
