@@ -371,11 +371,13 @@ Task<std::string> StreamReader::readuntil(std::vector<std::string> separators) {
         co_await wait;
         c.rethrow_error();
     }
-    // The chunk before the separator that matched must fit the limit.
-    std::size_t sep_len = 0;
+    // The chunk before the separator that matched must fit the limit. asyncio tries the
+    // separators shortest first and keeps the first that ends soonest: of several ending at
+    // match_end ("\n" and "\r\n"), the shortest is the match.
+    std::size_t sep_len = std::string::npos;
     for (const auto& sep : separators)
         if (match_end >= sep.size() && c.unread().substr(match_end - sep.size(), sep.size()) == sep)
-            sep_len = std::max(sep_len, sep.size());
+            sep_len = std::min(sep_len, sep.size());
     if (match_end - sep_len > c.limit)
         throw LimitOverrunError("Separator is found, but chunk is longer than limit",
                                 match_end - sep_len);

@@ -458,6 +458,26 @@ AIO_TEST(StreamReader, ReadGivesWhatIsBufferedAndReaduntilTakesSeveralSeparators
     EXPECT_THROW(co_await r.readuntil(none), std::invalid_argument);
 }
 
+// Of separators that end at the same place ("\n" and "\r\n"), asyncio takes the shortest as
+// the match (it tries them shortest first): the limit is checked against the data before it.
+// (Found by fuzz/stream_reader_fuzz.cpp.)
+AIO_TEST(StreamReader, OfSeparatorsEndingTogetherTheShortestIsTheMatch) {
+    aio::StreamReader r(4);
+    r.feed_data("abcd\r\n");
+    std::vector<std::string> seps;
+    seps.push_back("\r\n");
+    seps.push_back("\n");
+    try {
+        co_await r.readuntil(seps);
+        ADD_FAILURE() << "no LimitOverrunError";
+    } catch (const aio::LimitOverrunError& e) {
+        EXPECT_EQ(e.consumed(), 5u);  // before "\n", not before "\r\n"
+    }
+    aio::StreamReader roomy(5);
+    roomy.feed_data("abcd\r\n");
+    EXPECT_EQ(co_await roomy.readuntil(seps), "abcd\r\n");
+}
+
 // The transport reads as data arrives: a reader that does not read pauses its transport once
 // twice its limit is buffered, the sender is held back, and reading resumes as the buffer drains.
 // (On io_uring what the kernel had already received into the loop's provided buffers when the
