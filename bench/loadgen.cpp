@@ -1,9 +1,11 @@
 // The echo load generator: its own process, one thread, plain epoll (so it measures servers
 // without depending on them). Each connection keeps one request in flight: it sends `size`
-// bytes, reads the echo, checks every byte, and records the round trip's latency.
+// bytes, reads the echo, checks every byte, and records the round trip's latency. With
+// --max-size each request has its own size, 1 to N bytes (the soak, bench/soak); with --report
+// it prints its progress every S seconds.
 //
 //   loadgen --port P [--host 127.0.0.1] [--connections 100] [--size 1024] [--duration 5]
-//           [--warmup 1] [--cpu K]
+//           [--warmup 1] [--cpu K] [--max-size N] [--report S]
 // prints: loadgen connections=.. size=.. seconds=.. requests=.. rps=.. p50_us=.. p99_us=.. errors=0
 // and exits 1 if a byte came back wrong or a connection failed. Loopback addresses only.
 #include <arpa/inet.h>
@@ -37,6 +39,8 @@ struct Options {
     double duration = 5;
     double warmup = 1;
     int cpu = -1;
+    std::size_t max_size = 0;  // 0: every request is `size` bytes
+    double report = 0;         // seconds between progress lines (0: none)
 };
 
 struct Connection {
@@ -74,6 +78,10 @@ Options parse(int argc, char** argv) {
             o.warmup = std::atof(v.c_str());
         else if (k == "--cpu")
             o.cpu = std::atoi(v.c_str());
+        else if (k == "--max-size")
+            o.max_size = std::strtoul(v.c_str(), nullptr, 10);
+        else if (k == "--report")
+            o.report = std::atof(v.c_str());
         else {
             std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
             std::exit(2);
@@ -108,7 +116,12 @@ void pump_send(int ep, Connection& c, int index) {
     }
 }
 
-void start_request(int ep, Connection& c, int index) {
+void start_request(int ep, Connection& c, int index, std::size_t max_size) {
+    if (max_size > 0) {  // a size of its own, the same on every run
+        const std::uint64_t h = (index * 0x9E3779B97F4A7C15ull) ^ (c.seq * 0xBF58476D1CE4E5B9ull);
+        c.out.resize(1 + (h >> 17) % max_size);
+        c.in.resize(c.out.size());
+    }
     for (std::size_t i = 0; i < c.out.size(); ++i)
         c.out[i] = pattern(index, c.seq, i);
     c.sent = c.received = 0;
@@ -147,7 +160,7 @@ int main(int argc, char** argv) {
         ev.events = EPOLLIN;
         ev.data.u32 = static_cast<std::uint32_t>(i);
         epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
-        start_request(ep, c, i);
+        start_request(ep, c, i, o.max_size);
     }
 
     std::vector<std::uint32_t> latencies;  // ns, measured window only
@@ -159,7 +172,18 @@ int main(int argc, char** argv) {
     const auto end = measure_from + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(o.duration));
     std::vector<epoll_event> events(1024);
+    auto next_report = begin + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(o.report));
     while (Clock::now() < end) {
+        if (o.report > 0 && Clock::now() >= next_report) {
+            std::printf("loadgen progress seconds=%.0f requests=%llu errors=%llu\n",
+                        std::chrono::duration<double>(Clock::now() - begin).count(),
+                        static_cast<unsigned long long>(requests),
+                        static_cast<unsigned long long>(errors));
+            std::fflush(stdout);
+            next_report += std::chrono::duration_cast<Clock::duration>(
+                std::chrono::duration<double>(o.report));
+        }
         const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
         if (n < 0 && errno != EINTR) die("epoll_wait");
         for (int e = 0; e < n; ++e) {
@@ -183,13 +207,14 @@ int main(int argc, char** argv) {
                 const auto now = Clock::now();
                 if (now >= measure_from) {
                     ++requests;
-                    latencies.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(
-                        std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.started)
-                            .count(),
-                        UINT32_MAX)));
+                    if (latencies.size() < latencies.capacity())  // (a long soak keeps the first)
+                        latencies.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.started)
+                                .count(),
+                            UINT32_MAX)));
                 }
                 ++c.seq;
-                start_request(ep, c, i);
+                start_request(ep, c, i, o.max_size);
             }
         }
     }
