@@ -2,6 +2,8 @@
 // itself does not depend on GoogleTest.
 #include "aio/testing.hpp"
 
+#include "backend/fault_injection.hpp"
+
 namespace aio::testing {
 namespace {
 std::vector<ExceptionContext>* current_reports = nullptr;
@@ -39,6 +41,15 @@ void run_test(Task<> (*body)(), LoopOptions options) {
     for (const auto& r : reports)
         ADD_FAILURE() << "exception handler called: " << r.message << " [" << r.future << "] "
                       << (r.exception ? describe(r.exception) : "");
+}
+
+void inject_faults(const FaultRates& rates) {
+    detail::faults::set(
+        {rates.seed, rates.reset_on_read, rates.reset_on_write, rates.out_of_fds_on_accept});
+}
+
+void stop_injecting_faults() {
+    detail::faults::set({});
 }
 
 }  // namespace aio::testing

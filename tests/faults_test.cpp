@@ -34,8 +34,7 @@ struct Proxy {
     }
 };
 
-aio::Task<Proxy> start_proxy(std::string mode, int seed, std::uint16_t upstream,
-                             long after = -1) {
+aio::Task<Proxy> start_proxy(std::string mode, int seed, std::uint16_t upstream, long after = -1) {
     aio::ProcessOptions pipes;
     pipes.in = aio::PIPE;
     pipes.out = aio::PIPE;
@@ -141,4 +140,65 @@ AIO_TEST(Faults, ADroppedConnectionIsAnIncompleteRead) {
 AIO_TEST(Faults, AResetInMidStreamReachesTheReader) {
     for (const long after : {1L, 1000L, 200'000L})
         co_await cut_through("reset", static_cast<int>(after), after);
+}
+
+// ---- faults injected into aio's own system calls (aio::testing::inject_faults, epoll) ----
+
+namespace {
+
+// A client of the echo server that sends `count` random messages and checks their echoes: it
+// ends with all of them right (completed) or with the error that cut it short (failed).
+aio::Task<> checked_client(std::uint16_t port, unsigned seed, int count, int& completed,
+                           int& failed) {
+    try {
+        auto [reader, writer] = co_await aio::open_connection("127.0.0.1", port);
+        for (const auto& m : messages(count, seed)) {
+            writer.write(m);
+            co_await writer.drain();
+            const std::string back = co_await reader.readexactly(m.size());
+            EXPECT_TRUE(back == m) << "a message of " << m.size() << " bytes came back changed";
+        }
+        writer.close();
+        ++completed;
+    } catch (const aio::IncompleteReadError&) {  // the server's side was reset: its close
+        ++failed;
+    } catch (const std::system_error& e) {
+        EXPECT_TRUE(e.code() == std::errc::connection_reset || e.code() == std::errc::broken_pipe)
+            << e.what();
+        ++failed;
+    }
+}
+
+aio::Task<> clients_of_an_echo_server(int clients, int messages_each, int& completed, int& failed) {
+    auto server = co_await aio::start_server(echo, "127.0.0.1", 0);
+    const auto port = server.sockets()[0].port();
+    std::vector<aio::Task<>> all;
+    for (int i = 0; i < clients; ++i)
+        all.push_back(
+            checked_client(port, static_cast<unsigned>(i + 1), messages_each, completed, failed));
+    co_await aio::gather(std::move(all));
+    server.close();
+    co_await server.wait_closed();  // every handler ended, whatever its connection met
+}
+
+}  // namespace
+
+TEST(FaultInjection, InjectedResetsReachTheirReadersAndNothingElse) {
+    aio::testing::inject_faults({.seed = 5, .reset_on_read = 0.02, .reset_on_write = 0.02});
+    int completed = 0, failed = 0;
+    aio::run(clients_of_an_echo_server(20, 20, completed, failed),
+             {.backend = aio::BackendKind::epoll});
+    aio::testing::stop_injecting_faults();
+    EXPECT_EQ(completed + failed, 20);
+    EXPECT_GT(failed, 0) << "no fault was met";
+}
+
+TEST(FaultInjection, AcceptsThatRunOutOfDescriptorsAreRetried) {
+    aio::testing::inject_faults({.seed = 3, .out_of_fds_on_accept = 0.5});
+    int completed = 0, failed = 0;
+    aio::run(clients_of_an_echo_server(10, 2, completed, failed),
+             {.backend = aio::BackendKind::epoll});
+    aio::testing::stop_injecting_faults();
+    EXPECT_EQ(completed, 10);
+    EXPECT_EQ(failed, 0);
 }

@@ -28,6 +28,18 @@ void run_test(Task<> (*body)(), LoopOptions options = {.virtual_time = true});
 // that expects a report takes it here and asserts on it.
 std::vector<ExceptionContext> take_reports();
 
+// Fault injection into aio's system calls (the epoll backend's socket I/O): from the call on,
+// reads fail with ECONNRESET, writes with EPIPE and accepts with EMFILE at these rates (0 to 1),
+// seeded, until stop_injecting_faults().
+struct FaultRates {
+    unsigned seed = 1;
+    double reset_on_read = 0;
+    double reset_on_write = 0;
+    double out_of_fds_on_accept = 0;
+};
+void inject_faults(const FaultRates& rates);
+void stop_injecting_faults();
+
 // aio::run on virtual time, for tests that want a value back.
 template <class T>
 T run_virtual(Task<T> main) {

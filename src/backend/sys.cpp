@@ -1,5 +1,7 @@
 #include "backend/sys.hpp"
 
+#include "backend/fault_injection.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/sendfile.h>
@@ -18,7 +20,10 @@ long result(long r) noexcept {
 }
 }  // namespace
 
+using faults::Fault;
+
 long receive(int fd, bool socket, void* buf, std::size_t len) noexcept {
+    if (socket && faults::hit(Fault::reset_on_read)) return -ECONNRESET;
     long r;
     do
         r = socket ? ::recv(fd, buf, len, 0) : ::read(fd, buf, len);
@@ -27,6 +32,7 @@ long receive(int fd, bool socket, void* buf, std::size_t len) noexcept {
 }
 
 long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
+    if (socket && faults::hit(Fault::reset_on_write)) return -EPIPE;
     long r;
     // (A pipe whose reader is gone gives EPIPE: SIGPIPE is ignored while a loop exists.)
     do
@@ -36,6 +42,7 @@ long transmit(int fd, bool socket, const void* buf, std::size_t len) noexcept {
 }
 
 long receive_two(int fd, std::span<char> first, std::span<char> second) noexcept {
+    if (faults::hit(Fault::reset_on_read)) return -ECONNRESET;
     iovec parts[2] = {{first.data(), first.size()}, {second.data(), second.size()}};
     long r;
     do
@@ -45,6 +52,7 @@ long receive_two(int fd, std::span<char> first, std::span<char> second) noexcept
 }
 
 long accept_connection(int fd, sockaddr* addr, socklen_t* addr_len) noexcept {
+    if (faults::hit(Fault::out_of_fds_on_accept)) return -EMFILE;
     long r;
     do
         r = ::accept4(fd, addr, addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
