@@ -1,0 +1,146 @@
+// Fuzz target: the TLS record path. Two TLS layers (aio::start_tls over memory transports)
+// complete a real handshake; the client then sends a known plaintext, and the input corrupts its
+// records on the way (bytes flipped, cut, inserted, dropped) and chooses how they are split.
+// Whatever happens, the server's application must receive a prefix of what was sent (TLS's
+// integrity: a corrupted record is an error, never wrong bytes), and all of it when nothing was
+// corrupted; and nothing may crash or leak (ASan, under make fuzz).
+#include <aio/aio.hpp>
+
+#include <any>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "../tests/tls_certificates.hpp"
+
+namespace {
+
+class MemoryTransport final : public aio::Transport {
+  public:
+    std::string outbox;
+    std::shared_ptr<aio::BaseProtocol> protocol;
+    bool closed = false;
+    void write(std::string_view data) override { outbox.append(data); }
+    void close() override { closed = true; }
+    void abort() override { closed = true; }
+    bool is_closing() const noexcept override { return closed; }
+    void set_protocol(std::shared_ptr<aio::BaseProtocol> p) override { protocol = std::move(p); }
+    aio::BaseProtocol* get_protocol() const noexcept override { return protocol.get(); }
+    std::any get_extra_info(std::string_view) const override { return {}; }
+    std::size_t get_write_buffer_size() const noexcept override { return outbox.size(); }
+    bool is_reading() const noexcept override { return true; }
+    void pause_reading() override {}
+    void resume_reading() override {}
+    void write_eof() override {}
+    bool can_write_eof() const noexcept override { return false; }
+    void receive(std::string_view data) {
+        if (protocol && !closed) static_cast<aio::Protocol*>(protocol.get())->data_received(data);
+    }
+};
+
+struct Collector : aio::Protocol {
+    std::string got;
+    void data_received(std::string_view data) override { got += data; }
+};
+
+const aio::ssl::SSLContext& context(bool server) {
+    static const auto server_ctx = [] {
+        auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
+        ctx.load_cert_chain(aio_test::tls_files().server_cert, aio_test::tls_files().server_key);
+        return ctx;
+    }();
+    static const auto client_ctx = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH,
+                                                                    aio_test::tls_files().ca_cert);
+    return server ? server_ctx : client_ctx;
+}
+
+class Bytes {
+  public:
+    Bytes(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+    bool done() const noexcept { return at_ >= size_; }
+    std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
+    std::size_t word() noexcept { return std::size_t{byte()} << 8 | byte(); }
+
+  private:
+    const std::uint8_t* data_;
+    std::size_t size_, at_ = 0;
+};
+
+aio::Task<> run(Bytes& in) {
+    auto client_wire = std::make_shared<MemoryTransport>();
+    auto server_wire = std::make_shared<MemoryTransport>();
+    auto client_app = std::make_shared<Collector>();
+    auto server_app = std::make_shared<Collector>();
+    aio::ssl::StartTLSOptions as_client, as_server;
+    as_client.server_hostname = "localhost";
+    as_server.server_side = true;
+    auto client =
+        aio::create_task(aio::start_tls(client_wire, client_app, context(false), as_client));
+    auto server =
+        aio::create_task(aio::start_tls(server_wire, server_app, context(true), as_server));
+    while (!client.done() || !server.done()) {
+        server_wire->receive(std::exchange(client_wire->outbox, {}));
+        client_wire->receive(std::exchange(server_wire->outbox, {}));
+        co_await aio::sleep(std::chrono::seconds(0));
+    }
+    auto client_tls = co_await client;
+    auto server_tls = co_await server;
+
+    std::string sent;
+    for (int i = 0; i < 3000; ++i)
+        sent += static_cast<char>('a' + i % 26);
+    client_tls->write(sent);
+    std::string records = std::exchange(client_wire->outbox, {});
+    // The input's corruptions: (kind, position, value) until it runs out.
+    bool corrupted = false, cut = false;
+    for (int ops = in.byte() % 8; ops > 0 && !records.empty(); --ops) {
+        const std::uint8_t kind = in.byte() % 4;
+        const std::size_t at = in.word() % records.size();
+        const char value = static_cast<char>(in.byte());
+        if (kind == 0 && records[at] != value) {
+            records[at] = value;
+            corrupted = true;
+        } else if (kind == 1) {
+            records.resize(at);  // cut short
+            cut = true;
+        } else if (kind == 2) {
+            records.insert(at, 1, value);
+            corrupted = true;
+        } else if (kind == 3) {
+            records.erase(at, 1 + in.byte() % 64);
+            corrupted = true;
+        }
+    }
+    // Delivered in pieces of the input's choosing.
+    for (std::size_t at = 0; at < records.size();) {
+        const std::size_t n = std::min<std::size_t>(1 + in.word() % 4096, records.size() - at);
+        server_wire->receive(std::string_view(records).substr(at, n));
+        at += n;
+    }
+    co_await aio::sleep(std::chrono::seconds(0));
+    const std::string& got = server_app->got;
+    if (sent.compare(0, got.size(), got) != 0 || got.size() > sent.size()) {
+        std::fprintf(stderr, "tls_records_fuzz: the server received bytes that were not sent\n");
+        std::abort();
+    }
+    if (!corrupted && !cut && got != sent) {
+        std::fprintf(stderr, "tls_records_fuzz: intact records lost %zu of %zu bytes\n",
+                     sent.size() - got.size(), sent.size());
+        std::abort();
+    }
+    client_tls->abort();
+    server_tls->abort();
+    client_wire->protocol.reset();
+    server_wire->protocol.reset();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static auto* loop = new aio::EventLoop({.backend = aio::BackendKind::epoll});
+    Bytes in(data, size);
+    loop->run_until_complete(run(in));
+    return 0;
+}
