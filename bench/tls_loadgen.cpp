@@ -115,7 +115,7 @@ Options parse(int argc, char** argv) {
 }
 
 class Generator {
-public:
+  public:
     explicit Generator(const Options& o) : o_(o), conns_(o.connections) {
         addr_.sin_family = AF_INET;
         addr_.sin_port = htons(static_cast<std::uint16_t>(o.port));
@@ -166,7 +166,7 @@ public:
         return errors_ == 0 ? 0 : 1;
     }
 
-private:
+  private:
     static Clock::duration seconds(double s) {
         return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
     }
@@ -211,15 +211,15 @@ private:
     // After an SSL call returned r <= 0: waits for what OpenSSL asked for, or gives up.
     void blocked(Connection& c, int i, int r, const char* what) {
         switch (SSL_get_error(c.ssl, r)) {
-        case SSL_ERROR_WANT_READ:
-            return want(c, i, EPOLLIN);
-        case SSL_ERROR_WANT_WRITE:
-            return want(c, i, EPOLLOUT);
-        case SSL_ERROR_ZERO_RETURN:
-            errno = ECONNRESET;
-            die("the server closed the connection");
-        default:
-            die(what);
+            case SSL_ERROR_WANT_READ:
+                return want(c, i, EPOLLIN);
+            case SSL_ERROR_WANT_WRITE:
+                return want(c, i, EPOLLOUT);
+            case SSL_ERROR_ZERO_RETURN:
+                errno = ECONNRESET;
+                die("the server closed the connection");
+            default:
+                die(what);
         }
     }
 
@@ -260,37 +260,37 @@ private:
         Connection& c = conns_[i];
         for (;;) {
             switch (c.phase) {
-            case Phase::connecting: {
-                int err = 0;
-                socklen_t len = sizeof err;
-                getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-                if (err != 0) {
-                    errno = err;
-                    die("connect");
+                case Phase::connecting: {
+                    int err = 0;
+                    socklen_t len = sizeof err;
+                    getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+                    if (err != 0) {
+                        errno = err;
+                        die("connect");
+                    }
+                    c.phase = Phase::handshaking;
+                    break;
                 }
-                c.phase = Phase::handshaking;
-                break;
-            }
-            case Phase::handshaking: {
-                const int r = SSL_do_handshake(c.ssl);
-                if (r != 1) return blocked(c, i, r, "handshake");
-                start_request(c, i);
-                break;
-            }
-            case Phase::writing: {
-                const int r = SSL_write(c.ssl, c.out.data(), static_cast<int>(c.out.size()));
-                if (r <= 0) return blocked(c, i, r, "SSL_write");
-                c.phase = Phase::reading;
-                break;
-            }
-            case Phase::reading: {
-                const int r = SSL_read(c.ssl, c.in.data() + c.received,
-                                       static_cast<int>(c.in.size() - c.received));
-                if (r <= 0) return blocked(c, i, r, "SSL_read");
-                c.received += static_cast<std::size_t>(r);
-                if (c.received == c.in.size() && !finish_request(c, i)) return;
-                break;
-            }
+                case Phase::handshaking: {
+                    const int r = SSL_do_handshake(c.ssl);
+                    if (r != 1) return blocked(c, i, r, "handshake");
+                    start_request(c, i);
+                    break;
+                }
+                case Phase::writing: {
+                    const int r = SSL_write(c.ssl, c.out.data(), static_cast<int>(c.out.size()));
+                    if (r <= 0) return blocked(c, i, r, "SSL_write");
+                    c.phase = Phase::reading;
+                    break;
+                }
+                case Phase::reading: {
+                    const int r = SSL_read(c.ssl, c.in.data() + c.received,
+                                           static_cast<int>(c.in.size() - c.received));
+                    if (r <= 0) return blocked(c, i, r, "SSL_read");
+                    c.received += static_cast<std::size_t>(r);
+                    if (c.received == c.in.size() && !finish_request(c, i)) return;
+                    break;
+                }
             }
         }
     }

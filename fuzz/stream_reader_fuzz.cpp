@@ -75,33 +75,33 @@ class Model {
     // The read's outcome if it ends at this wake-up, else nothing (it waits again).
     std::optional<Outcome> wake() {
         switch (op_.kind) {
-        case Kind::read:
-        case Kind::read_into:
-            if (op_.n == 0) return Outcome{Outcome::value, ""};
-            if (buffer_.empty() && !eof_) return std::nullopt;
-            return Outcome{Outcome::value, take(std::min<std::size_t>(op_.n, buffer_.size()))};
-        case Kind::read_all:
-            if (!eof_) return std::nullopt;
-            return Outcome{Outcome::value, take(buffer_.size())};
-        case Kind::readexactly:
-            if (buffer_.size() >= static_cast<std::size_t>(op_.n))
-                return Outcome{Outcome::value, take(op_.n)};
-            if (eof_) return Outcome{Outcome::incomplete, take(buffer_.size())};
-            return std::nullopt;
-        case Kind::readuntil:
-            return readuntil(op_.seps);
-        case Kind::readline: {
-            auto o = readuntil({"\n"});
-            if (!o) return o;
-            if (o->how == Outcome::incomplete) return Outcome{Outcome::value, o->text};
-            if (o->how == Outcome::overrun) {
-                if (buffer_.compare(o->consumed, 1, "\n") == 0)
-                    buffer_.erase(0, o->consumed + 1);
-                else
-                    buffer_.clear();
+            case Kind::read:
+            case Kind::read_into:
+                if (op_.n == 0) return Outcome{Outcome::value, ""};
+                if (buffer_.empty() && !eof_) return std::nullopt;
+                return Outcome{Outcome::value, take(std::min<std::size_t>(op_.n, buffer_.size()))};
+            case Kind::read_all:
+                if (!eof_) return std::nullopt;
+                return Outcome{Outcome::value, take(buffer_.size())};
+            case Kind::readexactly:
+                if (buffer_.size() >= static_cast<std::size_t>(op_.n))
+                    return Outcome{Outcome::value, take(op_.n)};
+                if (eof_) return Outcome{Outcome::incomplete, take(buffer_.size())};
+                return std::nullopt;
+            case Kind::readuntil:
+                return readuntil(op_.seps);
+            case Kind::readline: {
+                auto o = readuntil({"\n"});
+                if (!o) return o;
+                if (o->how == Outcome::incomplete) return Outcome{Outcome::value, o->text};
+                if (o->how == Outcome::overrun) {
+                    if (buffer_.compare(o->consumed, 1, "\n") == 0)
+                        buffer_.erase(0, o->consumed + 1);
+                    else
+                        buffer_.clear();
+                }
+                return o;
             }
-            return o;
-        }
         }
         std::abort();
     }
@@ -178,22 +178,22 @@ Op next_op(Script& s) {
 // a braced aggregate with a destructor.)
 aio::Task<std::string> read_value(aio::StreamReader& reader, const Op& op) {
     switch (op.kind) {
-    case Kind::read:
-        co_return co_await reader.read(op.n);
-    case Kind::read_all:
-        co_return co_await reader.read();
-    case Kind::read_into: {
-        std::string buffer(static_cast<std::size_t>(op.n), '\0');
-        const std::size_t n = co_await reader.read_into(buffer);
-        buffer.resize(n);
-        co_return buffer;
-    }
-    case Kind::readexactly:
-        co_return co_await reader.readexactly(static_cast<std::size_t>(op.n));
-    case Kind::readuntil:
-        co_return co_await reader.readuntil(op.seps);
-    case Kind::readline:
-        co_return co_await reader.readline();
+        case Kind::read:
+            co_return co_await reader.read(op.n);
+        case Kind::read_all:
+            co_return co_await reader.read();
+        case Kind::read_into: {
+            std::string buffer(static_cast<std::size_t>(op.n), '\0');
+            const std::size_t n = co_await reader.read_into(buffer);
+            buffer.resize(n);
+            co_return buffer;
+        }
+        case Kind::readexactly:
+            co_return co_await reader.readexactly(static_cast<std::size_t>(op.n));
+        case Kind::readuntil:
+            co_return co_await reader.readuntil(op.seps);
+        case Kind::readline:
+            co_return co_await reader.readline();
     }
     std::abort();
 }
@@ -256,7 +256,8 @@ aio::Task<> drive(Script& script) {
             const Op op = next_op(script);
             current = op;
             if (std::getenv("FUZZ_TRACE"))
-                std::fprintf(stderr, "op %d n=%ld limit=%zu\n", static_cast<int>(op.kind), op.n, limit);
+                std::fprintf(stderr, "op %d n=%ld limit=%zu\n", static_cast<int>(op.kind), op.n,
+                             limit);
             model.start(op);
             expected = model.wake();
             reading = aio::create_task(perform(reader, op));

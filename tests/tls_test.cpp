@@ -435,8 +435,10 @@ AIO_TEST(TLSRecords, AnySplitOfTheRecordsDecryptsToTheSameBytes) {
             pair.server->write(std::string_view(down).substr(at, 1 + at % 4000));
         }
         pair.pump();
-        EXPECT_TRUE(pair.server_app->got == up) << "client to server, pieces of up to " << max_piece;
-        EXPECT_TRUE(pair.client_app->got == down) << "server to client, pieces of up to " << max_piece;
+        EXPECT_TRUE(pair.server_app->got == up)
+            << "client to server, pieces of up to " << max_piece;
+        EXPECT_TRUE(pair.client_app->got == down)
+            << "server to client, pieces of up to " << max_piece;
         // close(): close_notify, which the other end reads as the end of the stream.
         pair.client->close();
         pair.pump();
@@ -751,8 +753,8 @@ AIO_TEST(TLS, OverSocketsConnectedSomeOtherWay) {
         }
     };
     served = aio::create_task(serve_one());
-    auto client = co_await aio::create_connection(
-        [] { return std::make_shared<LineCollector>(); }, co_await connect_one(), named);
+    auto client = co_await aio::create_connection([] { return std::make_shared<LineCollector>(); },
+                                                  co_await connect_one(), named);
     co_await served;
     client.transport->write("twice\n");
     auto* collector = static_cast<LineCollector*>(client.protocol.get());

@@ -63,8 +63,8 @@ bool on_main_thread() noexcept {
 
 void* map_memory(std::size_t size, std::size_t alignment) noexcept {
     // Mapped with room to slide to the alignment; what lies outside is given back.
-    void* p = ::mmap(nullptr, size + alignment, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = ::mmap(nullptr, size + alignment, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
     if (p == MAP_FAILED) return nullptr;
     const auto start = reinterpret_cast<std::uintptr_t>(p);
     const std::uintptr_t aligned = (start + alignment - 1) & ~(alignment - 1);
