@@ -6,55 +6,23 @@
 // corrupted; and nothing may crash or leak (ASan, under make fuzz).
 #include <aio/aio.hpp>
 
-#include <any>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
+#include "../tests/memory_transport.hpp"
 #include "../tests/tls_certificates.hpp"
 
 namespace {
 
-class MemoryTransport final : public aio::Transport {
-  public:
-    std::string outbox;
-    std::shared_ptr<aio::BaseProtocol> protocol;
-    bool closed = false;
-    void write(std::string_view data) override { outbox.append(data); }
-    void close() override { closed = true; }
-    void abort() override { closed = true; }
-    bool is_closing() const noexcept override { return closed; }
-    void set_protocol(std::shared_ptr<aio::BaseProtocol> p) override { protocol = std::move(p); }
-    aio::BaseProtocol* get_protocol() const noexcept override { return protocol.get(); }
-    std::any get_extra_info(std::string_view) const override { return {}; }
-    std::size_t get_write_buffer_size() const noexcept override { return outbox.size(); }
-    bool is_reading() const noexcept override { return true; }
-    void pause_reading() override {}
-    void resume_reading() override {}
-    void write_eof() override {}
-    bool can_write_eof() const noexcept override { return false; }
-    void receive(std::string_view data) {
-        if (protocol && !closed) static_cast<aio::Protocol*>(protocol.get())->data_received(data);
-    }
-};
+using aio_test::MemoryTransport;
 
 struct Collector : aio::Protocol {
     std::string got;
     void data_received(std::string_view data) override { got += data; }
 };
-
-const aio::ssl::SSLContext& context(bool server) {
-    static const auto server_ctx = [] {
-        auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
-        ctx.load_cert_chain(aio_test::tls_files().server_cert, aio_test::tls_files().server_key);
-        return ctx;
-    }();
-    static const auto client_ctx = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH,
-                                                                    aio_test::tls_files().ca_cert);
-    return server ? server_ctx : client_ctx;
-}
 
 class Bytes {
   public:
@@ -76,10 +44,10 @@ aio::Task<> run(Bytes& in) {
     aio::ssl::StartTLSOptions as_client, as_server;
     as_client.server_hostname = "localhost";
     as_server.server_side = true;
-    auto client =
-        aio::create_task(aio::start_tls(client_wire, client_app, context(false), as_client));
-    auto server =
-        aio::create_task(aio::start_tls(server_wire, server_app, context(true), as_server));
+    auto client = aio::create_task(
+        aio::start_tls(client_wire, client_app, aio_test::client_ctx(), as_client));
+    auto server = aio::create_task(
+        aio::start_tls(server_wire, server_app, aio_test::server_ctx(), as_server));
     while (!client.done() || !server.done()) {
         server_wire->receive(std::exchange(client_wire->outbox, {}));
         client_wire->receive(std::exchange(server_wire->outbox, {}));
@@ -132,6 +100,7 @@ aio::Task<> run(Bytes& in) {
     }
     client_tls->abort();
     server_tls->abort();
+    co_await aio::sleep(std::chrono::seconds(0));  // (their connection_lost calls)
     client_wire->protocol.reset();
     server_wire->protocol.reset();
 }

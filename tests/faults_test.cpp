@@ -71,17 +71,10 @@ struct Security {
 };
 const Security plain{};
 const Security& tls() {
-    static const auto server_ctx = [] {
-        auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
-        ctx.load_cert_chain(aio_test::tls_files().server_cert, aio_test::tls_files().server_key);
-        return ctx;
-    }();
-    static const auto client_ctx = aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH,
-                                                                    aio_test::tls_files().ca_cert);
     static const Security security = [] {
         Security s;
-        s.server.ssl = &server_ctx;
-        s.client.ssl = &client_ctx;
+        s.server.ssl = &aio_test::server_ctx();
+        s.client.ssl = &aio_test::client_ctx();
         s.client.server_hostname = "localhost";
         return s;
     }();

@@ -121,4 +121,28 @@ const TlsFiles& tls_files() {
     return files;
 }
 
+aio::ssl::SSLContext server_context(const std::string& cert, const std::string& key) {
+    auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
+    ctx.load_cert_chain(cert, key);
+    return ctx;
+}
+
+aio::ssl::SSLContext server_context() {
+    return server_context(tls_files().server_cert, tls_files().server_key);
+}
+
+aio::ssl::SSLContext client_context() {
+    return aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, tls_files().ca_cert);
+}
+
+const aio::ssl::SSLContext& server_ctx() {
+    static const auto ctx = server_context();
+    return ctx;
+}
+
+const aio::ssl::SSLContext& client_ctx() {
+    static const auto ctx = client_context();
+    return ctx;
+}
+
 }  // namespace aio_test

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "helpers.hpp"
+#include "memory_transport.hpp"
 #include "tls_certificates.hpp"
 
 using namespace std::chrono_literals;
@@ -27,32 +28,11 @@ aio::Task<> echo_lines(aio::StreamReader reader, aio::StreamWriter writer) {
         if (e.code() != std::errc::broken_pipe && e.code() != std::errc::connection_reset) throw;
     }
 }
+using aio_test::client_context;
+using aio_test::client_ctx;
+using aio_test::server_context;
+using aio_test::server_ctx;
 using aio_test::tls_files;
-
-aio::ssl::SSLContext server_context(const std::string& cert, const std::string& key) {
-    auto ctx = aio::ssl::create_default_context(aio::ssl::Purpose::CLIENT_AUTH);
-    ctx.load_cert_chain(cert, key);
-    return ctx;
-}
-
-aio::ssl::SSLContext server_context() {
-    return server_context(tls_files().server_cert, tls_files().server_key);
-}
-
-// A client's context that trusts the test CA (and nothing else).
-aio::ssl::SSLContext client_context() {
-    return aio::ssl::create_default_context(aio::ssl::Purpose::SERVER_AUTH, tls_files().ca_cert);
-}
-
-// The contexts most tests share (not changed by any test).
-const aio::ssl::SSLContext& server_ctx() {
-    static const auto ctx = server_context();
-    return ctx;
-}
-const aio::ssl::SSLContext& client_ctx() {
-    static const auto ctx = client_context();
-    return ctx;
-}
 
 // (The options point to the context, which must outlive the call.)
 aio::ServerOptions tls_server(const aio::ssl::SSLContext& ctx) {
@@ -311,34 +291,7 @@ AIO_TEST(TLS, StartTlsUpgradesAPlainStream) {
 
 namespace {
 
-// A transport that keeps what is written, for the test to hand to the other end in pieces of
-// its choosing: TLS through memory, with the records split wherever the test likes.
-class MemoryTransport final : public aio::Transport {
-  public:
-    std::string outbox;
-    std::shared_ptr<aio::BaseProtocol> protocol;
-    bool closed = false;
-    void write(std::string_view data) override { outbox.append(data); }
-    void close() override { lose(); }
-    void abort() override { lose(); }
-    bool is_closing() const noexcept override { return closed; }
-    void set_protocol(std::shared_ptr<aio::BaseProtocol> p) override { protocol = std::move(p); }
-    aio::BaseProtocol* get_protocol() const noexcept override { return protocol.get(); }
-    std::any get_extra_info(std::string_view) const override { return {}; }
-    std::size_t get_write_buffer_size() const noexcept override { return outbox.size(); }
-    bool is_reading() const noexcept override { return true; }
-    void pause_reading() override {}
-    void resume_reading() override {}
-    void write_eof() override {}
-    bool can_write_eof() const noexcept override { return false; }
-
-  private:
-    // As a socket's transport: the protocol hears of the end on the loop's next turn.
-    void lose() {
-        if (std::exchange(closed, true) || !protocol) return;
-        aio::get_running_loop().call_soon([p = protocol] { p->connection_lost(nullptr); });
-    }
-};
+using aio_test::MemoryTransport;
 
 struct Collector : aio::Protocol {
     std::string got;
@@ -362,7 +315,7 @@ bool deliver(MemoryTransport& from, MemoryTransport& to, std::mt19937& rng, std:
     std::uniform_int_distribution<std::size_t> piece(1, max_piece);
     for (std::size_t at = 0; at < pending.size();) {
         const std::size_t n = std::min(piece(rng), pending.size() - at);
-        static_cast<aio::Protocol*>(to.protocol.get())->data_received(pending.substr(at, n));
+        to.receive(std::string_view(pending).substr(at, n));
         at += n;
     }
     return true;
