@@ -1,0 +1,43 @@
+// A request body on its way from the parser to the handler: bytes arrive by feed(), the
+// handler's reads take them. The connection is told when the handler wants more (so that it
+// sends "100 Continue" and resumes reading) and when a read emptied the buffer.
+#pragma once
+#include <cstddef>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "aio/detail/one_waiter.hpp"
+#include "aio/task.hpp"
+
+namespace aio::http::detail {
+
+class ServerConnection;
+
+class Body {
+  public:
+    // Set while the body belongs to a live connection (cleared when the connection lets go).
+    ServerConnection* connection = nullptr;
+    bool continue_pending = false;  // the client waits for "100 Continue" before sending it
+    bool discard = false;           // the handler is done: what else arrives is dropped
+
+    void feed(std::string_view data);
+    void finish() noexcept;
+    void fail(std::exception_ptr error) noexcept;
+    std::size_t buffered() const noexcept { return data_.size() - pos_; }
+    bool complete() const noexcept { return eof_; }
+    bool at_eof() const noexcept { return eof_ && buffered() == 0; }
+
+    Task<std::string> read(long n);
+
+  private:
+    Task<> wait_for_data();
+    std::string take(std::size_t n);
+    std::string data_;
+    std::size_t pos_ = 0;
+    bool eof_ = false;
+    std::exception_ptr error_;
+    aio::detail::OneWaiter waiter_;
+};
+
+}  // namespace aio::http::detail

@@ -1,0 +1,63 @@
+#include "aio/http/headers.hpp"
+
+#include <algorithm>
+
+namespace aio::http {
+
+namespace {
+constexpr char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+void Headers::add(std::string name, std::string value) {
+    fields_.emplace_back(std::move(name), std::move(value));
+}
+
+void Headers::set(std::string_view name, std::string value) {
+    auto it = std::find_if(fields_.begin(), fields_.end(),
+                           [&](const Field& f) { return iequals(f.first, name); });
+    if (it == fields_.end()) {
+        fields_.emplace_back(std::string(name), std::move(value));
+        return;
+    }
+    it->second = std::move(value);
+    fields_.erase(std::remove_if(std::next(it), fields_.end(),
+                                 [&](const Field& f) { return iequals(f.first, name); }),
+                  fields_.end());
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
+    for (const auto& [n, v] : fields_)
+        if (iequals(n, name)) return std::string_view(v);
+    return std::nullopt;
+}
+
+std::vector<std::string_view> Headers::get_all(std::string_view name) const {
+    std::vector<std::string_view> values;
+    for (const auto& [n, v] : fields_)
+        if (iequals(n, name)) values.emplace_back(v);
+    return values;
+}
+
+std::size_t Headers::count(std::string_view name) const noexcept {
+    return static_cast<std::size_t>(std::count_if(
+        fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.first, name); }));
+}
+
+std::size_t Headers::remove(std::string_view name) noexcept {
+    const auto before = fields_.size();
+    fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
+                                 [&](const Field& f) { return iequals(f.first, name); }),
+                  fields_.end());
+    return before - fields_.size();
+}
+
+}  // namespace aio::http

@@ -1,0 +1,472 @@
+// aio::http's server, driven by raw bytes over loopback (on each backend, in virtual time):
+// routing, keep-alive, pipelining, bodies both ways, the limits and timeouts with their
+// statuses, the request-smuggling defences, graceful shutdown.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "aio/aio.hpp"
+#include "aio/http.hpp"
+#include "aio/testing.hpp"
+#include "http_client_helpers.hpp"
+
+namespace http = aio::http;
+using aio_test::get_request;
+using aio_test::RawResponse;
+using aio_test::read_response;
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+
+namespace {
+
+aio::Task<http::Response> hello(http::Request& request) {
+    co_return http::Response("Hello, " + std::string(request.param("name")));
+}
+
+aio::Task<http::Response> echo_body(http::Request& request) {
+    std::string body = co_await request.read();
+    co_return http::Response(std::move(body));
+}
+
+// Reads the body as it arrives, counting.
+aio::Task<http::Response> count_body(http::Request& request) {
+    std::size_t n = 0, pieces = 0;
+    auto content = request.content();
+    while (true) {
+        std::string piece = co_await content.readany();
+        if (piece.empty()) break;
+        n += piece.size();
+        ++pieces;
+    }
+    co_return http::Response(std::to_string(n));
+}
+
+aio::Task<http::Response> slow(http::Request& request) {
+    const int ms = std::atoi(std::string(request.param("ms")).c_str());
+    co_await aio::sleep(std::chrono::milliseconds(ms));
+    co_return http::Response("slept " + std::to_string(ms));
+}
+
+aio::Task<http::Response> fail(http::Request&) {
+    throw std::runtime_error("handler bug");
+    co_return http::Response();
+}
+
+aio::Task<http::Response> forbidden(http::Request&) {
+    throw http::HTTPException(403, "not you");
+    co_return http::Response();
+}
+
+aio::Task<http::Response> inject(http::Request&) {
+    http::Response r("x");
+    r.headers.add("X-Evil", "a\r\nSet-Cookie: stolen=1");
+    co_return r;
+}
+
+aio::Task<http::Response> query(http::Request& request) {
+    co_return http::Response(request.query("q").value_or("<none>") + "|" +
+                             std::string(request.path()));
+}
+
+// n pieces of 1,000 bytes, chunked.
+aio::Task<http::Response> stream(http::Request& request) {
+    const int n = std::atoi(std::string(request.param("n")).c_str());
+    auto out = co_await request.prepare(http::Response());
+    for (int i = 0; i < n; ++i)
+        co_await out.write(std::string(1000, static_cast<char>('a' + i % 26)));
+    co_await out.write_eof();
+    co_return out;
+}
+
+// The same with a Content-Length, and one byte short when asked to be.
+aio::Task<http::Response> stream_sized(http::Request& request) {
+    http::Response head;
+    head.headers.add("Content-Length", "10");
+    auto out = co_await request.prepare(std::move(head));
+    co_await out.write("01234");
+    if (request.query("short")) co_return out;
+    co_await out.write("56789");
+    co_return out;
+}
+
+http::Application test_app() {
+    http::Application app;
+    app.get("/hello/{name}", hello)
+        .post("/echo", echo_body)
+        .post("/count", count_body)
+        .get("/slow/{ms}", slow)
+        .get("/fail", fail)
+        .get("/forbidden", forbidden)
+        .get("/inject", inject)
+        .get("/query", query)
+        .get("/stream/{n}", stream)
+        .get("/sized", stream_sized);
+    return app;
+}
+
+struct Client {
+    aio::StreamReader reader;
+    aio::StreamWriter writer;
+};
+
+aio::Task<Client> connect(const http::Server& server) {
+    auto [reader, writer] = co_await aio::open_connection("127.0.0.1", server.sockets()[0].port());
+    co_return Client{std::move(reader), std::move(writer)};
+}
+
+// Sends raw bytes on a new connection; the response, and whether the server closed after it.
+struct Answer {
+    RawResponse response;
+    bool closed = false;
+};
+aio::Task<Answer> ask(const http::Server& server, std::string raw) {
+    Client c = co_await connect(server);
+    c.writer.write(raw);
+    Answer a;
+    a.response = co_await read_response(c.reader);
+    a.closed = (co_await c.reader.read()).empty();
+    c.writer.close();
+    co_return a;
+}
+
+aio::Task<int> status_of(const http::Server& server, std::string raw) {
+    Answer a = co_await ask(server, std::move(raw));
+    EXPECT_TRUE(a.closed) << raw;
+    co_return a.response.status;
+}
+
+}  // namespace
+
+AIO_TEST(HttpServer, RoutesWithParametersOverOneKeptAliveConnection) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    for (const char* name : {"ann", "bob", "cy"}) {
+        c.writer.write(get_request(std::string("/hello/") + name));
+        RawResponse r = co_await read_response(c.reader);
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, std::string("Hello, ") + name);
+        EXPECT_EQ(r.headers.get("Content-Type"), "text/plain; charset=utf-8");
+        EXPECT_EQ(r.headers.get("Server"), "aio");
+        AIO_ASSERT_TRUE(r.headers.get("Date").has_value());
+        EXPECT_EQ(r.headers.get("Date")->size(), 29u);  // "Mon, 07 Dec 2026 16:43:53 GMT"
+        EXPECT_FALSE(r.headers.contains("Connection"));
+    }
+    EXPECT_EQ(server.connection_count(), 1u);
+    c.writer.write(get_request("/nowhere"));
+    EXPECT_EQ((co_await read_response(c.reader)).status, 404);
+    c.writer.write("POST /hello/x HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+    RawResponse r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 405);
+    EXPECT_EQ(r.headers.get("Allow"), "GET");
+    c.writer.write(get_request("/query?a=1&q=two+words%21#frag"));
+    EXPECT_EQ((co_await read_response(c.reader)).body, "two words!|/query");
+    c.writer.write("GET http://example.com/query?q=abs HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "abs|/query");  // absolute-form
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, HeadAnswersWithTheLengthAndNoBody) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write("HEAD /hello/there HTTP/1.1\r\nHost: t\r\n\r\n" + get_request("/hello/again"));
+    RawResponse head = co_await read_response(c.reader, true);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.headers.get("Content-Length"), "12");
+    RawResponse next = co_await read_response(c.reader);  // nothing of a body came in between
+    EXPECT_EQ(next.body, "Hello, again");
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+// Pipelined requests are answered in their order even when an earlier handler takes longer,
+// and a burst of 1,000 (more than the server queues) is answered whole.
+AIO_TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/slow/30") + get_request("/hello/1") + get_request("/slow/10") +
+                   get_request("/hello/2"));
+    EXPECT_EQ((co_await read_response(c.reader)).body, "slept 30");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, 1");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "slept 10");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, 2");
+    std::string burst;
+    for (int i = 0; i < 1000; ++i)
+        burst += get_request("/hello/" + std::to_string(i));
+    c.writer.write(burst);
+    for (int i = 0; i < 1000; ++i) {
+        RawResponse r = co_await read_response(c.reader);
+        if (r.body != "Hello, " + std::to_string(i)) {
+            ADD_FAILURE() << "response " << i << ": " << r.body;
+            break;
+        }
+    }
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, BodiesWithALengthOrChunkedAreRead) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "hello world");
+    c.writer.write(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\n");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "hello world");
+    // A large body read as it arrives: the server pauses reading while the handler is behind.
+    const std::size_t size = 900 * 1000;
+    c.writer.write("POST /count HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(size) +
+                   "\r\n\r\n");
+    for (int i = 0; i < 900; ++i) {
+        c.writer.write(std::string(1000, 'x'));
+        co_await c.writer.drain();
+    }
+    EXPECT_EQ((co_await read_response(c.reader)).body, std::to_string(size));
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, ExpectContinueIsAnsweredWhenTheHandlerReads) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(co_await c.reader.readuntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+    c.writer.write("ping");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "ping");
+    // Too large to be accepted: 413 at once, without 100 Continue.
+    EXPECT_EQ(co_await status_of(server,
+                                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: "
+                                 "99999999\r\nExpect: 100-continue\r\n\r\n"),
+              413);
+    EXPECT_EQ(co_await status_of(server,
+                                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: "
+                                 "1\r\nExpect: teapot\r\n\r\nx"),
+              417);
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, LimitsAreAnsweredWithTheirStatus) {
+    http::ServerOptions options;
+    options.max_body_size = 1000;
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0, options);
+    EXPECT_EQ(co_await status_of(server, get_request("/" + std::string(1 << 20, 'a'))), 414);
+    EXPECT_EQ(co_await status_of(
+                  server, get_request("/hello/x", "X-Big: " + std::string(9000, 'b') + "\r\n")),
+              431);
+    std::string many;
+    for (int i = 0; i < 10000; ++i)
+        many += "X-" + std::to_string(i) + ": v\r\n";
+    EXPECT_EQ(co_await status_of(server, get_request("/hello/x", many)), 431);
+    EXPECT_EQ(co_await status_of(server,
+                                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1001\r\n\r\n"),
+              413);
+    // Chunked: the limit is found as the bytes come.
+    std::string chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 20; ++i)
+        chunked += "64\r\n" + std::string(100, 'c') + "\r\n";
+    EXPECT_EQ(co_await status_of(server, chunked + "0\r\n\r\n"), 413);
+    co_await server.shutdown();
+}
+
+// RFC 9112's framing rules, and the defences production servers have against request
+// smuggling: ambiguous framing is refused and the connection closed.
+AIO_TEST(HttpServer, AmbiguousOrInvalidRequestsAreRefused) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    const std::string post = "POST /echo HTTP/1.1\r\nHost: t\r\n";
+    struct Case {
+        std::string raw;
+        int status;
+    };
+    const std::vector<Case> cases = {
+        {post + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+        {post + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
+        {post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400},  // chunked not last
+        {post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},  // unknown coding
+        {post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400},           // bad chunk size
+        {"GET /hello/x HTTP/1.1\r\nHost : t\r\n\r\n", 400},  // whitespace before the colon
+        {"GET /hello/x HTTP/1.1\r\nHost: t\r\nX: a\0b\r\n\r\n"s, 400},
+        {"GET /hello/x HTTP/1.1\r\nHost: t\r\nX: a\rb\r\n\r\n", 400},  // bare CR
+        {"GET /hello/x HTTP/1.1\r\n\r\n", 400},                        // no Host
+        {"GET /hello/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},  // two
+        {"GET /hello/x HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+        {"GET /hello/x HTTP/3.7\r\nHost: t\r\n\r\n", 505},
+        {"FROB /hello/x HTTP/1.1\r\nHost: t\r\n\r\n", 501},  // a method this server lacks
+        {"G(T /hello/x HTTP/1.1\r\nHost: t\r\n\r\n", 400},   // not a method at all
+        {"GET /hello/x HTTX/1.1\r\nHost: t\r\n\r\n", 400},
+    };
+    for (const auto& c : cases) {
+        EXPECT_EQ(co_await status_of(server, c.raw), c.status) << c.raw;
+    }
+    // The request before a bad one is still answered, in order, then the connection closes.
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/hello/first") + "BAD\r\n\r\n");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, first");
+    EXPECT_EQ((co_await read_response(c.reader)).status, 400);
+    EXPECT_EQ(co_await c.reader.read(), "");
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+// HTTP/1.0 closes unless asked to keep alive; Connection: close is honoured on 1.1.
+AIO_TEST(HttpServer, ConnectionPersistenceFollowsTheVersionAndTheClient) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Answer a = co_await ask(server, "GET /hello/old HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(a.response.body, "Hello, old");
+    EXPECT_EQ(a.response.headers.get("Connection"), "close");
+    EXPECT_TRUE(a.closed);
+    a = co_await ask(server, get_request("/hello/done", "Connection: close\r\n"));
+    EXPECT_EQ(a.response.headers.get("Connection"), "close");
+    EXPECT_TRUE(a.closed);
+    Client c = co_await connect(server);
+    c.writer.write("GET /hello/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    RawResponse r = co_await read_response(c.reader);
+    EXPECT_EQ(r.headers.get("Connection"), "keep-alive");
+    c.writer.write("GET /hello/b HTTP/1.0\r\n\r\n");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, b");
+    EXPECT_EQ(co_await c.reader.read(), "");
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+// A client that half-closes after its request still gets the response.
+AIO_TEST(HttpServer, HalfClosedClientGetsItsResponse) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/slow/20") + get_request("/hello/too"));
+    c.writer.write_eof();
+    EXPECT_EQ((co_await read_response(c.reader)).body, "slept 20");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, too");
+    EXPECT_EQ(co_await c.reader.read(), "");
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, HandlerErrorsBecomeStatuses) {
+    auto& loop = aio::get_running_loop();
+    std::vector<std::string> reports;
+    loop.set_exception_handler(
+        [&](aio::EventLoop&, const aio::ExceptionContext& c) { reports.push_back(c.message); });
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/fail"));
+    EXPECT_EQ((co_await read_response(c.reader)).status, 500);
+    c.writer.write(get_request("/forbidden"));
+    RawResponse r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.body, "not you");
+    c.writer.write(get_request("/inject"));  // a field that would inject another
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 500);
+    EXPECT_FALSE(r.headers.contains("Set-Cookie"));
+    c.writer.write(get_request("/hello/still"));  // the connection goes on
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, still");
+    EXPECT_EQ(reports,
+              (std::vector<std::string>{"Error handling request", "Error handling request"}));
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, StreamedResponses) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/stream/300"));  // 300 KB: more than the send buffer's water marks
+    RawResponse r = co_await read_response(c.reader);
+    EXPECT_EQ(r.headers.get("Transfer-Encoding"), "chunked");
+    AIO_ASSERT_EQ(r.body.size(), 300000u);
+    EXPECT_EQ(r.body[0], 'a');
+    EXPECT_EQ(r.body[299999], static_cast<char>('a' + 299 % 26));
+    c.writer.write(get_request("/sized"));
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.body, "0123456789");
+    // Fewer bytes than the Content-Length announced: only closing can tell the client.
+    c.writer.write(get_request("/sized?short=1"));
+    EXPECT_EQ(co_await c.reader.readuntil("\r\n\r\n") != "", true);
+    EXPECT_EQ(co_await c.reader.read(), "01234");
+    EXPECT_EQ(co_await c.reader.read(), "");
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+// Slowloris: the head of a request must come within header_timeout (408); an idle kept-alive
+// connection closes quietly after keep_alive_timeout; a stalled body gives the handler 408.
+AIO_TEST(HttpServer, SlowClientsTimeOut) {
+    http::ServerOptions options;
+    options.header_timeout = 5s;
+    options.keep_alive_timeout = 20s;
+    options.body_timeout = 7s;
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0, options);
+    auto& loop = aio::get_running_loop();
+
+    Client slow = co_await connect(server);
+    const auto start = loop.time();
+    slow.writer.write("GET /hello/x HTTP/1.1\r\nHo");
+    RawResponse r = co_await read_response(slow.reader);
+    EXPECT_EQ(r.status, 408);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(loop.time() - start), 5s);
+    EXPECT_EQ(co_await slow.reader.read(), "");
+    slow.writer.close();
+
+    Client idle = co_await connect(server);
+    idle.writer.write(get_request("/hello/x"));
+    co_await read_response(idle.reader);
+    const auto answered = loop.time();
+    EXPECT_EQ(co_await idle.reader.read(), "");  // closed, without a response
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(loop.time() - answered), 20s);
+    idle.writer.close();
+
+    Client stalled = co_await connect(server);
+    stalled.writer.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+    r = co_await read_response(stalled.reader);
+    EXPECT_EQ(r.status, 408);
+    EXPECT_EQ(co_await stalled.reader.read(), "");
+    stalled.writer.close();
+    co_await server.shutdown();
+}
+
+// Shutdown: no new connections, idle ones closed at once, a request in progress finishes and
+// its connection then closes.
+AIO_TEST(HttpServer, GracefulShutdownFinishesRequestsInProgress) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    const auto port = server.sockets()[0].port();
+    Client idle = co_await connect(server);
+    Client busy = co_await connect(server);
+    busy.writer.write(get_request("/slow/500"));
+    co_await aio::sleep(10ms);
+    EXPECT_EQ(server.connection_count(), 2u);
+    auto shutdown = aio::create_task(server.shutdown(10s));
+    EXPECT_EQ(co_await idle.reader.read(), "");
+    RawResponse r = co_await read_response(busy.reader);
+    EXPECT_EQ(r.body, "slept 500");
+    EXPECT_EQ(r.headers.get("Connection"), "close");
+    EXPECT_EQ(co_await busy.reader.read(), "");
+    co_await shutdown;
+    EXPECT_EQ(server.connection_count(), 0u);
+    EXPECT_THROW(co_await aio::open_connection("127.0.0.1", port), std::system_error);
+    idle.writer.close();
+    busy.writer.close();
+}
+
+// Past the grace period, what is still running is cancelled and its connection aborted.
+AIO_TEST(HttpServer, ShutdownGraceEnds) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client busy = co_await connect(server);
+    busy.writer.write(get_request("/slow/60000"));
+    co_await aio::sleep(10ms);
+    auto& loop = aio::get_running_loop();
+    const auto start = loop.time();
+    co_await server.shutdown(2s);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(loop.time() - start), 2s);
+    EXPECT_EQ(server.connection_count(), 0u);
+    bool ended = false;
+    try {
+        ended = (co_await busy.reader.read()).empty();
+    } catch (const std::system_error&) {
+        ended = true;  // a reset
+    }
+    EXPECT_TRUE(ended);
+    busy.writer.close();
+}
