@@ -1,0 +1,99 @@
+// The application the HTTP server's tests serve: a route for each behaviour they check.
+#pragma once
+#include <cstdlib>
+#include <string>
+
+#include "aio/aio.hpp"
+#include "aio/http.hpp"
+
+namespace aio_test {
+
+namespace http = aio::http;
+
+inline aio::Task<http::Response> hello(http::Request& request) {
+    co_return http::Response("Hello, " + std::string(request.param("name")));
+}
+
+inline aio::Task<http::Response> echo_body(http::Request& request) {
+    std::string body = co_await request.read();
+    co_return http::Response(std::move(body));
+}
+
+// Reads the body as it arrives, counting.
+inline aio::Task<http::Response> count_body(http::Request& request) {
+    std::size_t n = 0, pieces = 0;
+    auto content = request.content();
+    while (true) {
+        std::string piece = co_await content.readany();
+        if (piece.empty()) break;
+        n += piece.size();
+        ++pieces;
+    }
+    co_return http::Response(std::to_string(n));
+}
+
+inline aio::Task<http::Response> slow(http::Request& request) {
+    const int ms = std::atoi(std::string(request.param("ms")).c_str());
+    co_await aio::sleep(std::chrono::milliseconds(ms));
+    co_return http::Response("slept " + std::to_string(ms));
+}
+
+inline aio::Task<http::Response> fail(http::Request&) {
+    throw std::runtime_error("handler bug");
+    co_return http::Response();
+}
+
+inline aio::Task<http::Response> forbidden(http::Request&) {
+    throw http::HTTPException(403, "not you");
+    co_return http::Response();
+}
+
+inline aio::Task<http::Response> inject(http::Request&) {
+    http::Response r("x");
+    r.headers.add("X-Evil", "a\r\nSet-Cookie: stolen=1");
+    co_return r;
+}
+
+inline aio::Task<http::Response> query(http::Request& request) {
+    co_return http::Response(request.query("q").value_or("<none>") + "|" +
+                             std::string(request.path()));
+}
+
+// n pieces of 1,000 bytes, chunked.
+inline aio::Task<http::Response> stream(http::Request& request) {
+    const int n = std::atoi(std::string(request.param("n")).c_str());
+    auto out = co_await request.prepare(http::Response());
+    for (int i = 0; i < n; ++i)
+        co_await out.write(std::string(1000, static_cast<char>('a' + i % 26)));
+    co_await out.write_eof();
+    co_return out;
+}
+
+// The same with a Content-Length, and one byte short when asked to be.
+inline aio::Task<http::Response> stream_sized(http::Request& request) {
+    http::Response head;
+    head.headers.add("Content-Length", "10");
+    auto out = co_await request.prepare(std::move(head));
+    co_await out.write("01234");
+    if (request.query("short")) co_return out;
+    co_await out.write("56789");
+    co_return out;
+}
+
+inline http::Application test_app() {
+    http::Application app;
+    app.get("/hello/{name}", hello)
+        .post("/echo", echo_body)
+        .put("/echo", echo_body)
+        .post("/count", count_body)
+        .get("/slow/{ms}", slow)
+        .get("/fail", fail)
+        .get("/forbidden", forbidden)
+        .get("/inject", inject)
+        .get("/query", query)
+        .get("/stream/{n}", stream)
+        .get("/sized", stream_sized);
+    return app;
+}
+
+}  // namespace aio_test
