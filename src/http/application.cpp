@@ -151,7 +151,8 @@ bool Application::match(const Route& route, std::string_view path, Request* requ
 
 Task<Response> Application::handle(Request& request) const {
     const std::string_view path = request.path();
-    const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    std::string_view method = request.method;
+    if (method == "HEAD") method = "GET";
     std::string allowed;
     for (const Route& route : routes_) {
         if (!match(route, path, nullptr)) continue;

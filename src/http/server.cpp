@@ -29,12 +29,12 @@ Task<Server> serve(Application app, std::string host, std::uint16_t port, Server
     listen.backlog = options.backlog;
     listen.reuse_port = options.reuse_port;
     listen.ssl = options.ssl;
-    auto listener = co_await create_server(
-        [weak]() -> std::shared_ptr<BaseProtocol> {
-            if (auto s = weak.lock()) return std::make_shared<detail::ServerConnection>(s);
-            return std::make_shared<Refuse>();
-        },
-        std::move(host), port, listen);
+    // (Named first: g++ 12 destroys a temporary made inside a co_await's arguments twice.)
+    ProtocolFactory factory = [weak]() -> std::shared_ptr<BaseProtocol> {
+        if (auto s = weak.lock()) return std::make_shared<detail::ServerConnection>(s);
+        return std::make_shared<Refuse>();
+    };
+    auto listener = co_await create_server(std::move(factory), std::move(host), port, listen);
     state->listener.emplace(std::move(listener));
     co_return Server(std::move(state));
 }
