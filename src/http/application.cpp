@@ -67,7 +67,10 @@ std::string_view Request::path() const noexcept {
             t.remove_prefix(slash);
         }
     }
-    return t.substr(0, t.find_first_of("?#"));
+    std::size_t end = 0;  // (not find_first_of: that is a memchr per character)
+    while (end < t.size() && t[end] != '?' && t[end] != '#')
+        ++end;
+    return t.substr(0, end);
 }
 
 std::string_view Request::query_string() const noexcept {
@@ -110,7 +113,10 @@ std::optional<std::uint64_t> Request::content_length() const noexcept {
 
 Application& Application::route(std::string method, std::string path, Handler handler) {
     if (!handler) throw std::invalid_argument("route handler is empty");
-    routes_.push_back(Route{std::move(method), split_pattern(path), std::move(handler)});
+    auto segments = split_pattern(path);
+    const bool has_parameters = path.find('{') != std::string::npos;
+    routes_.push_back(Route{std::move(method), std::move(path), std::move(segments), has_parameters,
+                            std::move(handler)});
     return *this;
 }
 
@@ -128,6 +134,7 @@ Application& Application::del(std::string path, Handler handler) {
 }
 
 bool Application::match(const Route& route, std::string_view path, Request* request) const {
+    if (!route.has_parameters) return path == route.pattern;
     if (path.empty() || path.front() != '/') return false;
     path.remove_prefix(1);
     std::size_t i = 0;

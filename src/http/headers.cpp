@@ -1,6 +1,7 @@
 #include "aio/http/headers.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace aio::http {
 
@@ -17,11 +18,27 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+namespace {
+bool has_line_break(std::string_view s) noexcept {
+    for (char c : s)
+        if (c == '\r' || c == '\n' || c == '\0') return true;
+    return false;
+}
+void check_field(std::string_view name, std::string_view value) {
+    if (name.empty() || name.find(':') != std::string_view::npos || has_line_break(name))
+        throw std::invalid_argument("invalid header field name: \"" + std::string(name) + "\"");
+    if (has_line_break(value))
+        throw std::invalid_argument("header field value with CR, LF or NUL: " + std::string(name));
+}
+}  // namespace
+
 void Headers::add(std::string name, std::string value) {
+    check_field(name, value);
     fields_.emplace_back(std::move(name), std::move(value));
 }
 
 void Headers::set(std::string_view name, std::string value) {
+    check_field(name, value);
     auto it = std::find_if(fields_.begin(), fields_.end(),
                            [&](const Field& f) { return iequals(f.first, name); });
     if (it == fields_.end()) {

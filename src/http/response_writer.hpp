@@ -19,8 +19,8 @@ void append_stream_head(std::string& out, const Response& head, bool chunked, bo
 void append_chunk_size(std::string& out, std::size_t size);
 // The response for an error status: the text (or the reason phrase) as text/plain.
 Response error_response(int status, std::string text);
-// The handler's fields hold no CR, LF or NUL (which would let a value inject fields), and the
-// reason phrase none either.
+// The status, reason phrase and content type are fit to send (the fields were checked as they
+// were added): no CR, LF or NUL, which would let a value inject fields.
 bool has_valid_fields(const Response& response) noexcept;
 // The handler asked for the connection to close (Connection: close).
 bool wants_close(const Response& response) noexcept;

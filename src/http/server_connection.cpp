@@ -50,6 +50,21 @@ int unknown_method_status(std::string_view data, const char* error_pos) {
     return 501;
 }
 
+// A Transfer-Encoding value of chunked codings only ("chunked", "chunked , chunked").
+bool only_chunked(std::string_view codings) {
+    while (!codings.empty()) {
+        const auto comma = codings.find(',');
+        auto token = codings.substr(0, comma);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+            token.remove_prefix(1);
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+            token.remove_suffix(1);
+        if (!iequals(token, "chunked")) return false;
+        codings = comma == std::string_view::npos ? "" : codings.substr(comma + 1);
+    }
+    return true;
+}
+
 int status_for(llhttp_errno_t err) {
     switch (err) {
         case HPE_INVALID_VERSION:
@@ -71,13 +86,14 @@ const llhttp_settings_t ServerConnection::settings = [] {
     s.on_header_value = &ServerConnection::on_header_value;
     s.on_header_value_complete = [](llhttp_t* p) {
         ServerConnection& c = of(p);
-        // Trailer fields (after a chunked body) come here too: checked, then dropped.
-        const std::size_t count = c.parsing_ ? c.parsing_->headers.size() : c.trailers_++;
-        if (c.parsing_) c.parsing_->headers.add(std::move(c.field_), std::move(c.value_));
-        c.field_.clear();
-        c.value_.clear();
-        if (count >= c.options().max_headers) return c.reject(431);
-        return 0;
+        c.field_open_ = false;
+        // Trailer fields (after a chunked body) come here too: counted, then dropped.
+        if (!c.parsing_) {
+            c.field_.clear();
+            c.value_.clear();
+            return ++c.trailers_ > c.options().max_headers ? c.reject(431) : 0;
+        }
+        return c.parsing_->headers.size() > c.options().max_headers ? c.reject(431) : 0;
     };
     s.on_headers_complete = &ServerConnection::on_headers_complete;
     s.on_body = &ServerConnection::on_body;
@@ -145,11 +161,15 @@ void ServerConnection::resume_writing() {
 
 int ServerConnection::on_message_begin(llhttp_t* p) {
     ServerConnection& c = of(p);
-    c.parsing_ = std::make_unique<Request>();
+    if (c.spares_.empty()) {
+        c.parsing_ = std::make_unique<Request>();
+    } else {
+        c.parsing_ = std::move(c.spares_.back());
+        c.spares_.pop_back();
+    }
     c.parsing_->connection_ = &c;
     c.trailers_ = 0;
-    c.field_.clear();
-    c.value_.clear();
+    c.field_open_ = false;
     return 0;
 }
 
@@ -165,17 +185,25 @@ int ServerConnection::on_url(llhttp_t* p, const char* at, std::size_t n) {
     return 0;
 }
 
+// A field's name and value are appended to the request's fields as their pieces arrive.
 int ServerConnection::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     ServerConnection& c = of(p);
-    c.field_.append(at, n);
-    if (c.field_.size() > c.options().max_field_size) return c.reject(431);
+    if (!c.field_open_) {
+        c.field_open_ = true;
+        c.field_size_ = 0;
+        if (c.parsing_) HeadersBuilder::start(c.parsing_->headers);
+    }
+    c.field_size_ += n;
+    if (c.field_size_ > c.options().max_field_size) return c.reject(431);
+    (c.parsing_ ? HeadersBuilder::last(c.parsing_->headers).first : c.field_).append(at, n);
     return 0;
 }
 
 int ServerConnection::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     ServerConnection& c = of(p);
-    c.value_.append(at, n);
-    if (c.field_.size() + c.value_.size() > c.options().max_field_size) return c.reject(431);
+    c.field_size_ += n;
+    if (c.field_size_ > c.options().max_field_size) return c.reject(431);
+    (c.parsing_ ? HeadersBuilder::last(c.parsing_->headers).second : c.value_).append(at, n);
     return 0;
 }
 
@@ -188,26 +216,23 @@ int ServerConnection::headers_complete() {
     request.version_major = parser_.http_major;
     request.version_minor = parser_.http_minor;
     if (request.version_major != 1) return reject(505);
-    const std::size_t hosts = request.headers.count("Host");
-    if (hosts > 1 || (hosts == 0 && request.version_minor >= 1)) return reject(400);
-    // Codings other than chunked are not implemented (llhttp has checked that chunked is last).
-    for (auto coding : request.headers.get_all("Transfer-Encoding")) {
-        while (!coding.empty()) {
-            auto comma = coding.find(',');
-            auto token = coding.substr(0, comma);
-            while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-                token.remove_prefix(1);
-            while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-                token.remove_suffix(1);
-            if (!iequals(token, "chunked")) return reject(501);
-            coding = comma == std::string_view::npos ? "" : coding.substr(comma + 1);
+    std::size_t hosts = 0;
+    const std::string* expect = nullptr;
+    for (const auto& [name, value] : request.headers) {
+        if (iequals(name, "Host")) {
+            ++hosts;
+        } else if (iequals(name, "Expect")) {
+            expect = &value;
+        } else if (iequals(name, "Transfer-Encoding") && !only_chunked(value)) {
+            return reject(501);  // llhttp has checked that chunked is last; others are not done
         }
     }
+    if (hosts > 1 || (hosts == 0 && request.version_minor >= 1)) return reject(400);
     const bool chunked = (parser_.flags & F_CHUNKED) != 0;
     const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
     if (has_length && parser_.content_length > options().max_body_size) return reject(413);
     bool expect_continue = false;
-    if (auto expect = request.headers.get("Expect")) {
+    if (expect) {
         if (!iequals(*expect, "100-continue")) return reject(417);
         expect_continue = request.version_minor >= 1;
     }
@@ -391,15 +416,26 @@ Task<> ServerConnection::run(std::shared_ptr<ServerConnection> self) {
             write_response(request, response, close);
         }
         if (close || close_after_) break;
+        recycle(std::move(next.request));
         if (ready_.empty()) set_phase(parsing_ ? Phase::head : Phase::idle);
     }
+}
+
+void ServerConnection::recycle(std::unique_ptr<Request> request) {
+    request->method.clear();
+    request->target.clear();
+    request->headers.clear();
+    request->match_info.clear();
+    request->body_.reset();
+    request->keep_alive_ = true;
+    if (spares_.size() <= kMaxQueued) spares_.push_back(std::move(request));
 }
 
 Task<Response> ServerConnection::respond(Request& request) {
     std::exception_ptr error;
     try {
         Response response = co_await server_->app.handle(request);
-        if (has_valid_fields(response)) co_return response;
+        if (has_valid_fields(response)) co_return std::move(response);
         error = std::make_exception_ptr(
             std::invalid_argument("a response field has a CR, LF or NUL in it"));
     } catch (const HTTPException& e) {

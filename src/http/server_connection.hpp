@@ -95,6 +95,7 @@ class ServerConnection final : public Protocol,
 
     Task<> run(std::shared_ptr<ServerConnection> self);
     Task<Response> respond(Request& request);
+    void recycle(std::unique_ptr<Request> request);
     void write_response(const Request& request, Response& response, bool close);
     void flush();
     void finish();
@@ -110,11 +111,15 @@ class ServerConnection final : public Protocol,
     TaskHandle<> task_;
     aio::detail::OneWaiter waiter_;
 
-    // The request being parsed, and the body being received.
+    // The request being parsed, and the body being received. Requests answered are kept for
+    // the next ones (their strings and vectors keep their memory), as many as may be queued.
     std::unique_ptr<Request> parsing_;
+    std::vector<std::unique_ptr<Request>> spares_;
     std::shared_ptr<Body> body_in_;
-    std::string field_;
+    std::string field_;  // a trailer field's (dropped)
     std::string value_;
+    std::size_t field_size_ = 0;
+    bool field_open_ = false;  // a field's name has begun, its value not ended
     std::uint64_t body_bytes_ = 0;
     std::size_t trailers_ = 0;
     int reject_status_ = 0;  // a callback's verdict on the request

@@ -34,7 +34,9 @@ class Application {
   private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;  // a "{name}" segment captures
+        bool has_parameters = false;        // else the path is compared whole
         Handler handler;
     };
     bool match(const Route& route, std::string_view path, Request* request) const;

@@ -20,9 +20,11 @@ class Headers {
     Headers() = default;
     Headers(std::initializer_list<Field> fields) : fields_(fields) {}
 
-    // Appends a field (a repeat of a name is kept as another field).
+    // Appends a field (a repeat of a name is kept as another field). std::invalid_argument for
+    // a name that is empty or has a colon, or a name or value with CR, LF or NUL in it (which
+    // would let a value inject fields into a message).
     void add(std::string name, std::string value);
-    // Replaces every field of that name with one.
+    // Replaces every field of that name with one (checked as add() checks).
     void set(std::string_view name, std::string value);
     // The first field's value of that name; nullopt if there is none.
     std::optional<std::string_view> get(std::string_view name) const noexcept;
@@ -41,7 +43,15 @@ class Headers {
     void reserve(std::size_t n) { fields_.reserve(n); }
 
   private:
+    friend class HeadersBuilder;
     std::vector<Field> fields_;
+};
+
+// For the parser: fields appended in pieces as they arrive (llhttp has checked their bytes).
+class HeadersBuilder {
+  public:
+    static Headers::Field& start(Headers& h) { return h.fields_.emplace_back(); }
+    static Headers::Field& last(Headers& h) { return h.fields_.back(); }
 };
 
 }  // namespace aio::http

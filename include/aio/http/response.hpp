@@ -25,14 +25,15 @@ class StreamResponse;
 // the server's to write (a handler's own Content-Length or Transfer-Encoding is ignored).
 struct Response {
     int status = 200;
-    std::string reason{};  // empty: reason_phrase(status)
+    std::string reason{};        // empty: reason_phrase(status); no CR or LF (else 500)
+    std::string content_type{};  // the Content-Type field (empty: none), as aiohttp has it
     Headers headers{};
     std::string body{};
 
     Response() = default;
-    // A text/plain body (content_type empty: no Content-Type field).
+    // A text/plain body (type empty: no Content-Type field).
     explicit Response(std::string body_text, int status_code = 200,
-                      std::string content_type = "text/plain; charset=utf-8");
+                      std::string type = "text/plain; charset=utf-8");
     // application/json; the body is the caller's JSON text.
     static Response json(std::string json_text, int status_code = 200);
     // A handler that streamed its response (Request::prepare) returns the stream.
