@@ -1,7 +1,7 @@
 # The README's commands. Each one installs the Debian packages it needs first (when run as root).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test demo bench bench-tls asan tsan clang fuzz soak clean
+.PHONY: deps test demo bench bench-tls bench-http asan tsan clang fuzz soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -30,6 +30,15 @@ bench-tls:
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	bench/tls_compare
+
+# aio's HTTP server beside hyper, Go net/http, Node http, aiohttp + uvloop, Boost.Beast and a C
+# epoll responder, TechEmpower plaintext (plain and pipelined) and json with wrk
+# (bench/http_compare; writes docs/http_benchmarks.md)
+bench-http:
+	AIO_WITH_BENCH=1 scripts/install-deps.sh
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	bench/http_compare
 
 asan: deps
 	cmake --preset asan >/dev/null

@@ -9,7 +9,8 @@ packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgm
 [ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
 # make bench: the peers aio is compared with (bench/compare), valgrind and gnuplot
 if [ "${AIO_WITH_BENCH:-0}" = 1 ]; then
-  packages+=(python3 python3-uvloop golang-go libboost-dev librust-tokio-dev valgrind gnuplot-nox)
+  packages+=(python3 python3-uvloop golang-go libboost-dev librust-tokio-dev valgrind gnuplot-nox
+    librust-hyper-dev wrk)
   command -v node >/dev/null || packages+=(nodejs)
   command -v cargo >/dev/null || packages+=(cargo)
 fi
