@@ -5,3 +5,4 @@
 #include "aio/http/request.hpp"
 #include "aio/http/response.hpp"
 #include "aio/http/server.hpp"
+#include "aio/http/static_files.hpp"

@@ -1,11 +1,19 @@
 #include "aio/http/application.hpp"
 
+#include "aio/http/static_files.hpp"
+
 #include <charconv>
 #include <stdexcept>
 
 namespace aio::http {
 
 namespace {
+
+// "{name:.*}": the rest of the path.
+bool is_tail(std::string_view segment) {
+    return segment.size() > 5 && segment.front() == '{' &&
+           segment.substr(segment.size() - 4) == ":.*}";
+}
 
 std::vector<std::string> split_pattern(const std::string& path) {
     if (path.empty() || path.front() != '/')
@@ -21,8 +29,17 @@ std::vector<std::string> split_pattern(const std::string& path) {
              segment.find_first_of("{}", 1) != segment.size() - 1))
             throw std::invalid_argument("a route segment with a parameter must be \"{name}\": \"" +
                                         path + "\"");
+        const bool tail = is_tail(segment);
+        if (segment.find(':') != std::string::npos && !tail)
+            throw std::invalid_argument(
+                "the only pattern a parameter may have is \".*\", in the "
+                "last segment: \"" +
+                path + "\"");
         segments.push_back(std::move(segment));
         if (slash == std::string::npos) break;
+        if (tail)
+            throw std::invalid_argument("a \"{name:.*}\" segment must be the last: \"" + path +
+                                        "\"");
         start = slash + 1;
     }
     return segments;
@@ -132,6 +149,11 @@ Application& Application::put(std::string path, Handler handler) {
 Application& Application::del(std::string path, Handler handler) {
     return route("DELETE", std::move(path), std::move(handler));
 }
+Application& Application::add_static(std::string prefix, std::string directory) {
+    while (!prefix.empty() && prefix.back() == '/')
+        prefix.pop_back();
+    return get(prefix + "/{filename:.*}", static_files(std::move(directory)));
+}
 
 bool Application::match(const Route& route, std::string_view path, Request* request) const {
     if (!route.has_parameters) return path == route.pattern;
@@ -143,6 +165,11 @@ bool Application::match(const Route& route, std::string_view path, Request* requ
         const auto slash = path.find('/');
         const std::string_view segment = path.substr(0, slash);
         const std::string& pattern = route.segments[i];
+        if (is_tail(pattern)) {
+            if (request)
+                request->match_info.emplace_back(pattern.substr(1, pattern.size() - 5), path);
+            return true;
+        }
         if (!pattern.empty() && pattern.front() == '{') {
             if (segment.empty()) return false;
             if (request)

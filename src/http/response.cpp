@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 #include "response_writer.hpp"
@@ -107,27 +108,39 @@ HTTPException::HTTPException(int status, std::string text)
 
 namespace detail {
 
+std::string http_date(std::time_t t) {
+    static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[40];
+    const int n = std::snprintf(text, sizeof text, "%s, %02d %s %d %02d:%02d:%02d GMT",
+                                days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view text) {
+    std::tm tm{};
+    const std::string s(text);
+    const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    return timegm(&tm);
+}
+
 namespace {
 
 // "Date: Mon, 07 Dec 2026 16:43:53 GMT\r\n", formatted once a second per thread.
 std::string_view date_field() {
     thread_local std::time_t cached_second = -1;
-    thread_local char field[64];
-    thread_local std::size_t length = 0;
+    thread_local std::string field;
     const std::time_t now = std::time(nullptr);
     if (now != cached_second) {
-        static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        std::tm tm{};
-        gmtime_r(&now, &tm);
-        const int n = std::snprintf(
-            field, sizeof field, "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n", days[tm.tm_wday],
-            tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        length = n > 0 ? static_cast<std::size_t>(n) : 0;
+        field = "Date: " + http_date(now) + "\r\n";
         cached_second = now;
     }
-    return {field, length};
+    return field;
 }
 
 void append_number(std::string& out, std::uint64_t n) {

@@ -2,6 +2,8 @@
 // fields the server owns (Date, Server, Content-Length, Connection), the body.
 #pragma once
 #include <cstddef>
+#include <ctime>
+#include <optional>
 #include <string>
 
 #include "aio/http/request.hpp"
@@ -22,6 +24,9 @@ Response error_response(int status, std::string text);
 // The status, reason phrase and content type are fit to send (the fields were checked as they
 // were added): no CR, LF or NUL, which would let a value inject fields.
 bool has_valid_fields(const Response& response) noexcept;
+// RFC 9110's date format ("Mon, 07 Dec 2026 16:43:53 GMT"), both ways (nullopt: not one).
+std::string http_date(std::time_t t);
+std::optional<std::time_t> parse_http_date(std::string_view text);
 // The handler asked for the connection to close (Connection: close).
 bool wants_close(const Response& response) noexcept;
 

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "aio/errors.hpp"
+#include "aio/sendfile.hpp"
 #include "response_writer.hpp"
 
 namespace aio::http {
@@ -524,6 +525,17 @@ Task<> ServerConnection::stream_write(std::string data) {
     if (lost_) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
 }
 
+Task<> ServerConnection::stream_sendfile(int fd, std::uint64_t offset, std::uint64_t count) {
+    if (!stream_open_) throw RuntimeError("sendfile(): the response is not prepared, or ended");
+    if (stream_chunked_) throw RuntimeError("sendfile(): the head has no Content-Length");
+    if (count > stream_left_) throw RuntimeError("sendfile(): more bytes than the Content-Length");
+    if (lost_) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
+    stream_left_ -= count;
+    if (head_only_ || count == 0) co_return;
+    flush();
+    co_await aio::sendfile(*transport_, fd, offset, count);
+}
+
 Task<> ServerConnection::stream_end() {
     if (!stream_open_) co_return;
     stream_open_ = false;
@@ -633,6 +645,10 @@ StreamResponse::~StreamResponse() = default;
 
 Task<> StreamResponse::write(std::string data) {
     co_await connection_->stream_write(std::move(data));
+}
+
+Task<> StreamResponse::sendfile(int fd, std::uint64_t offset, std::uint64_t count) {
+    co_await connection_->stream_sendfile(fd, offset, count);
 }
 
 Task<> StreamResponse::write_eof() {

@@ -59,7 +59,10 @@ class ServerConnection final : public Protocol,
     void body_consumed(Body& body);
     // From StreamResponse.
     void start_stream(Request& request, Response& head);
+    // The transport a stream's sendfile goes through (null once lost).
+    Transport* transport() const noexcept { return lost_ ? nullptr : transport_; }
     Task<> stream_write(std::string data);
+    Task<> stream_sendfile(int fd, std::uint64_t offset, std::uint64_t count);
     Task<> stream_end();
     // Graceful shutdown: idle now, closed now; else after the response in progress.
     void stop();

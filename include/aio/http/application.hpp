@@ -1,7 +1,8 @@
 // The routes of a web application (aiohttp's web.Application and its router): a handler per
 // method and path pattern, where "{name}" matches one path segment and gives it to the handler
-// as a path parameter. A request no route matches gets 404; a path some route has but not for
-// this method gets 405 with Allow; HEAD is served by the GET route, without the body.
+// as a path parameter, and a last segment "{name:.*}" matches the rest of the path. A request no
+// route matches gets 404; a path some route has but not for this method gets 405 with Allow; HEAD
+// is served by the GET route, without the body.
 #pragma once
 #include <functional>
 #include <string>
@@ -26,6 +27,9 @@ class Application {
     Application& post(std::string path, Handler handler);
     Application& put(std::string path, Handler handler);
     Application& del(std::string path, Handler handler);  // DELETE
+    // aiohttp's add_static: GET (and HEAD) of prefix/NAME serve the file NAME under directory
+    // (aio/http/static_files.hpp).
+    Application& add_static(std::string prefix, std::string directory);
 
     // Finds the route for the request (filling request.match_info) and runs its handler; the
     // 404/405 answer when there is none.
@@ -35,7 +39,7 @@ class Application {
     struct Route {
         std::string method;
         std::string pattern;
-        std::vector<std::string> segments;  // a "{name}" segment captures
+        std::vector<std::string> segments;  // a "{name}" segment captures; "{name:.*}" the rest
         bool has_parameters = false;        // else the path is compared whole
         Handler handler;
     };

@@ -57,6 +57,9 @@ class StreamResponse {
     ~StreamResponse();
 
     Task<> write(std::string data);
+    // count bytes of the open file fd from offset, by sendfile(2) (a copy through memory on a
+    // TLS connection); the head must have set a Content-Length.
+    Task<> sendfile(int fd, std::uint64_t offset, std::uint64_t count);
     // The end of the body (the last chunk); idempotent. Done for the handler if it returns
     // without calling it.
     Task<> write_eof();
