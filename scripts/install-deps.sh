@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev libssl-dev openssl ca-certificates curl node-llhttp
-  python3-aiohttp)
+  python3-aiohttp nginx-light nghttp2-client wrk)
 [ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
 # make bench: the peers aio is compared with (bench/compare), valgrind and gnuplot
 if [ "${AIO_WITH_BENCH:-0}" = 1 ]; then
@@ -27,5 +27,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "aio: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with services (nginx-light, for the HTTP tests' comparison) must not start them: the
+# tests run their own on loopback. policy-rc.d says so to invoke-rc.d, for this install only.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -2,6 +2,9 @@
 // backend, on the real clock: the peers are other processes).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -93,4 +96,71 @@ TEST(HttpInterop, Curl) {
 
 TEST(HttpInterop, AiohttpClient) {
     with_server(aiohttp_checks);
+}
+
+// curl's ranges and conditional requests on a file served by add_static.
+TEST(HttpInterop, CurlOnStaticFiles) {
+    char tmpl[] = "/tmp/aio-curl-static-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    {
+        std::FILE* f = std::fopen((dir + "/data.txt").c_str(), "wb");
+        std::fputs("abcdefghijklmnopqrstuvwxyz", f);
+        std::fclose(f);
+    }
+    aio::run([](std::string dir) -> aio::Task<> {
+        http::Application app;
+        app.add_static("/files", dir);
+        auto server = co_await http::serve(std::move(app), "127.0.0.1", 0);
+        const std::string url =
+            "http://127.0.0.1:" + std::to_string(server.sockets()[0].port()) + "/files/data.txt";
+        std::vector<std::string> args{"-sS", "--max-time", "10", "-r", "3-6", url};
+        Ran ran = co_await run_peer("curl", args, "");
+        EXPECT_EQ(ran.out, "defg") << ran.err;
+        args = {"-sS",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-z",
+                "Sat, 01 Jan 2000 00:00:00 GMT",
+                url};
+        ran = co_await run_peer("curl", args, "");
+        EXPECT_EQ(ran.out, "200");
+        args = {"-sS",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-z",
+                "Fri, 01 Jan 2100 00:00:00 GMT",
+                url};  // (-z: If-Modified-Since)
+        ran = co_await run_peer("curl", args, "");
+        EXPECT_EQ(ran.out, "304");
+        co_await server.shutdown(1s);
+    }(dir));
+    std::filesystem::remove_all(dir);
+}
+
+// Load from the tools made for it, briefly: every response a success, no socket errors.
+aio::Task<> load_checks(std::string base) {
+    std::vector<std::string> args{"--h1", "-n", "2000", "-c",
+                                  "20",   "-m", "4",    base + "/hello/h2load"};
+    Ran ran = co_await run_peer("h2load", args, "");
+    EXPECT_EQ(ran.status, 0) << ran.err;
+    EXPECT_NE(ran.out.find("2000 succeeded, 0 failed, 0 errored"), std::string::npos) << ran.out;
+    EXPECT_NE(ran.out.find("status codes: 2000 2xx"), std::string::npos) << ran.out;
+    args = {"-t1", "-c16", "-d1s", "--latency", base + "/hello/wrk"};
+    ran = co_await run_peer("wrk", args, "");
+    EXPECT_EQ(ran.status, 0) << ran.err;
+    EXPECT_NE(ran.out.find("requests in"), std::string::npos) << ran.out;
+    EXPECT_EQ(ran.out.find("Non-2xx"), std::string::npos) << ran.out;
+    EXPECT_EQ(ran.out.find("Socket errors"), std::string::npos) << ran.out;
+}
+
+TEST(HttpInterop, H2loadAndWrk) {
+    with_server(load_checks);
 }

@@ -3,6 +3,9 @@
 // statuses, the request-smuggling defences, graceful shutdown.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "aio/testing.hpp"
 #include "http_client_helpers.hpp"
 #include "http_test_app.hpp"
+#include "tls_certificates.hpp"
 
 namespace http = aio::http;
 using aio_test::get_request;
@@ -386,4 +390,123 @@ AIO_TEST(HttpServer, ShutdownGraceEnds) {
     }
     EXPECT_TRUE(ended);
     busy.writer.close();
+}
+
+// https: the same server through the TLS context, against aio's own TLS client.
+AIO_TEST(HttpServer, ServesHttpsThroughTheTlsContext) {
+    http::ServerOptions options;
+    options.ssl = &aio_test::server_ctx();
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0, options);
+    aio::ConnectOptions tls;
+    tls.ssl = &aio_test::client_ctx();
+    tls.server_hostname = "localhost";
+    auto [reader, writer] =
+        co_await aio::open_connection("127.0.0.1", server.sockets()[0].port(), tls);
+    writer.write(get_request("/hello/tls") + get_request("/stream/100"));
+    EXPECT_EQ((co_await read_response(reader)).body, "Hello, tls");
+    EXPECT_EQ((co_await read_response(reader)).body.size(), 100000u);
+    writer.close();
+    co_await server.shutdown();
+}
+
+namespace {
+
+// A directory of files for the static tests, removed with the object.
+struct StaticDir {
+    std::string path;
+    StaticDir() {
+        char tmpl[] = "/tmp/aio-static-XXXXXX";
+        path = mkdtemp(tmpl);
+        write("hello.txt", "0123456789");
+        write("page.html", "<p>hi</p>");
+        std::filesystem::create_directory(path + "/sub");
+        write("sub/index.html", "<h1>index</h1>");
+        std::filesystem::create_directory(path + "/empty dir");
+        write("empty dir/a&b.bin", std::string(1 << 20, 'z'));  // 1 MiB, through sendfile
+        write("../aio-static-secret", "secret");
+    }
+    ~StaticDir() {
+        std::filesystem::remove_all(path);
+        std::filesystem::remove(std::filesystem::path(path).parent_path() / "aio-static-secret");
+    }
+    void write(const std::string& name, const std::string& text) const {
+        std::FILE* f = std::fopen((path + "/" + name).c_str(), "wb");
+        std::fwrite(text.data(), 1, text.size(), f);
+        std::fclose(f);
+    }
+};
+
+}  // namespace
+
+AIO_TEST(HttpServer, StaticFiles) {
+    StaticDir dir;
+    http::Application app;
+    app.add_static("/static", dir.path);
+    auto server = co_await http::serve(std::move(app), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    c.writer.write(get_request("/static/hello.txt"));
+    RawResponse r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "0123456789");
+    EXPECT_EQ(r.headers.get("Content-Type"), "text/plain; charset=utf-8");
+    EXPECT_EQ(r.headers.get("Accept-Ranges"), "bytes");
+    const std::string etag(r.headers.get("ETag").value_or(""));
+    const std::string modified(r.headers.get("Last-Modified").value_or(""));
+    EXPECT_EQ(etag.size() > 2 && etag.front() == '"', true);
+    EXPECT_EQ(modified.size(), 29u);
+    c.writer.write("HEAD /static/page.html HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = co_await read_response(c.reader, true);
+    EXPECT_EQ(r.headers.get("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_EQ(r.headers.get("Content-Length"), "9");
+    // Ranges: a span, an open end, a suffix; past the end is 416; several ranges get it all.
+    const std::vector<std::pair<std::string, std::string>> ranges = {
+        {"bytes=2-5", "2345"}, {"bytes=7-", "789"}, {"bytes=-3", "789"}, {"bytes=8-100", "89"}};
+    for (const auto& [range, body] : ranges) {
+        c.writer.write(get_request("/static/hello.txt", "Range: " + range + "\r\n"));
+        r = co_await read_response(c.reader);
+        EXPECT_EQ(r.status, 206) << range;
+        EXPECT_EQ(r.body, body) << range;
+    }
+    c.writer.write(get_request("/static/hello.txt", "Range: bytes=2-5\r\n"));
+    EXPECT_EQ((co_await read_response(c.reader)).headers.get("Content-Range"), "bytes 2-5/10");
+    c.writer.write(get_request("/static/hello.txt", "Range: bytes=10-\r\n"));
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 416);
+    EXPECT_EQ(r.headers.get("Content-Range"), "bytes */10");
+    c.writer.write(get_request("/static/hello.txt", "Range: bytes=0-1,4-5\r\n"));
+    EXPECT_EQ((co_await read_response(c.reader)).body, "0123456789");
+    // Conditional requests.
+    c.writer.write(get_request("/static/hello.txt", "If-None-Match: " + etag + "\r\n"));
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 304);
+    EXPECT_EQ(r.headers.get("ETag"), etag);
+    c.writer.write(get_request("/static/hello.txt", "If-None-Match: \"other\"\r\n"));
+    EXPECT_EQ((co_await read_response(c.reader)).status, 200);
+    c.writer.write(get_request("/static/hello.txt", "If-Modified-Since: " + modified + "\r\n"));
+    EXPECT_EQ((co_await read_response(c.reader)).status, 304);
+    c.writer.write(
+        get_request("/static/hello.txt", "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n"));
+    EXPECT_EQ((co_await read_response(c.reader)).status, 200);
+    // Directories: a redirect to the slash, then the index, or a listing.
+    c.writer.write(get_request("/static/sub"));
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.status, 301);
+    EXPECT_EQ(r.headers.get("Location"), "/static/sub/");
+    c.writer.write(get_request("/static/sub/"));
+    EXPECT_EQ((co_await read_response(c.reader)).body, "<h1>index</h1>");
+    c.writer.write(get_request("/static/empty%20dir/"));
+    r = co_await read_response(c.reader);
+    EXPECT_NE(r.body.find("<a href=\"a&amp;b.bin\">a&amp;b.bin</a>"), std::string::npos) << r.body;
+    c.writer.write(get_request("/static/empty%20dir/a%26b.bin"));
+    r = co_await read_response(c.reader);
+    EXPECT_EQ(r.headers.get("Content-Type"), "application/octet-stream");
+    EXPECT_TRUE(r.body == std::string(1 << 20, 'z')) << r.body.size();
+    // Out of the directory, or missing: 404.
+    for (const char* path : {"/static/%2e%2e/aio-static-secret", "/static/..%2Faio-static-secret",
+                             "/static/nothing.txt", "/static/hello.txt%00"}) {
+        c.writer.write(get_request(path));
+        EXPECT_EQ((co_await read_response(c.reader)).status, 404) << path;
+    }
+    c.writer.close();
+    co_await server.shutdown();
 }
