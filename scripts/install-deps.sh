@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-  liburing-dev libssl-dev openssl ca-certificates curl node-llhttp
-  python3-aiohttp nginx-light nghttp2-client wrk)
+  liburing-dev libssl-dev openssl ca-certificates curl node-llhttp libwslay-dev
+  python3-aiohttp python3-websockets nginx-light nghttp2-client wrk)
 [ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
 # make bench: the peers aio is compared with (bench/compare), valgrind and gnuplot
 if [ "${AIO_WITH_BENCH:-0}" = 1 ]; then

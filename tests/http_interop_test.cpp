@@ -164,3 +164,25 @@ aio::Task<> load_checks(std::string base) {
 TEST(HttpInterop, H2loadAndWrk) {
     with_server(load_checks);
 }
+
+aio::Task<> websockets_checks(std::string base) {
+    const std::string url = "ws" + base.substr(4) + "/ws";
+    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/http_peer_websockets.py", url};
+    Ran ran = co_await run_peer("/usr/bin/python3", args, "");
+    EXPECT_EQ(ran.status, 0) << ran.err;
+    EXPECT_EQ(ran.out,
+              "protocol echo\n"
+              "text héllo\n"
+              "binary bytes [0, 1, 2]\n"
+              "pong\n"
+              "fragmented fragmented\n"
+              "too big 1009\n"
+              "client closed 1000\n"
+              "bye bye\n"
+              "server closed 4000 bye\n")
+        << ran.err;
+}
+
+TEST(HttpInterop, WebsocketsClient) {
+    with_server(websockets_checks);
+}

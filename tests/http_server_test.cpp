@@ -510,3 +510,153 @@ AIO_TEST(HttpServer, StaticFiles) {
     c.writer.close();
     co_await server.shutdown();
 }
+
+namespace {
+
+// A client frame: FIN set unless `more`, masked unless `unmasked`; `length` overrides the
+// length field (to lie about it).
+std::string ws_frame(int opcode, const std::string& payload, bool unmasked = false,
+                     bool more = false, std::optional<std::uint64_t> length = std::nullopt) {
+    std::string f;
+    f += static_cast<char>((more ? 0 : 0x80) | opcode);
+    const std::uint64_t n = length.value_or(payload.size());
+    const char mask_bit = unmasked ? 0 : static_cast<char>(0x80);
+    if (n < 126) {
+        f += static_cast<char>(mask_bit | static_cast<char>(n));
+    } else if (n < 65536) {
+        f += static_cast<char>(mask_bit | 126);
+        f += static_cast<char>(n >> 8);
+        f += static_cast<char>(n & 0xFF);
+    } else {
+        f += static_cast<char>(mask_bit | 127);
+        for (int i = 7; i >= 0; --i)
+            f += static_cast<char>((n >> (8 * i)) & 0xFF);
+    }
+    const char key[4] = {0x12, 0x34, 0x56, 0x78};
+    if (!unmasked) f.append(key, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        f += unmasked ? payload[i] : static_cast<char>(payload[i] ^ key[i % 4]);
+    return f;
+}
+
+struct ServerFrame {
+    int opcode = -1;  // -1: the connection ended instead
+    std::string payload;
+};
+aio::Task<ServerFrame> read_frame(aio::StreamReader& reader) {
+    ServerFrame frame;
+    std::string head = co_await reader.read(2);
+    if (head.size() < 2) co_return frame;
+    if (head.size() == 1) head += co_await reader.readexactly(1);
+    frame.opcode = head[0] & 0x0F;
+    std::uint64_t n = static_cast<unsigned char>(head[1]) & 0x7F;
+    if (n >= 126) {
+        const std::string ext = co_await reader.readexactly(n == 126 ? 2 : 8);
+        n = 0;
+        for (char c : ext)
+            n = n << 8 | static_cast<unsigned char>(c);
+    }
+    frame.payload = co_await reader.readexactly(n);
+    co_return frame;
+}
+
+int close_code_of(const ServerFrame& f) {
+    return f.opcode == 8 && f.payload.size() >= 2 ? static_cast<unsigned char>(f.payload[0]) << 8 |
+                                                        static_cast<unsigned char>(f.payload[1])
+                                                  : -1;
+}
+
+std::string upgrade_request(const std::string& path, const std::string& extra = {}) {
+    return get_request(path,
+                       "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n" +
+                           extra);
+}
+
+}  // namespace
+
+AIO_TEST(HttpServer, WebSocketHandshakeAndMessages) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    Client c = co_await connect(server);
+    // A frame right behind the request, in the same write, is the WebSocket's.
+    c.writer.write(upgrade_request("/ws", "Sec-WebSocket-Protocol: echo, chat\r\n") +
+                   ws_frame(1, "early"));
+    RawResponse r = co_await read_response(c.reader, true);
+    EXPECT_EQ(r.status, 101);
+    EXPECT_EQ(r.headers.get("Sec-WebSocket-Accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // RFC 6455's
+    EXPECT_EQ(r.headers.get("Sec-WebSocket-Protocol"), "chat");  // the server's preference
+    ServerFrame f = co_await read_frame(c.reader);
+    EXPECT_EQ(f.opcode, 1);
+    EXPECT_EQ(f.payload, "early");
+    c.writer.write(ws_frame(9, "are you there"));  // ping
+    f = co_await read_frame(c.reader);
+    EXPECT_EQ(f.opcode, 10);
+    EXPECT_EQ(f.payload, "are you there");
+    c.writer.write(ws_frame(2, "\x01\x02", false, true) + ws_frame(9, "mid") +
+                   ws_frame(0, "\x03", false, false));  // fragments around a ping
+    f = co_await read_frame(c.reader);
+    EXPECT_EQ(f.opcode, 10);
+    f = co_await read_frame(c.reader);
+    EXPECT_EQ(f.opcode, 2);
+    EXPECT_EQ(f.payload, "\x01\x02\x03");
+    c.writer.write(ws_frame(1, std::string(60000, 'm')));
+    f = co_await read_frame(c.reader);
+    EXPECT_EQ(f.payload.size(), 60000u);
+    c.writer.write(ws_frame(8, std::string("\x03\xe8", 2) + "done"));  // close, 1000
+    f = co_await read_frame(c.reader);
+    EXPECT_EQ(close_code_of(f), 1000);
+    EXPECT_EQ((co_await read_frame(c.reader)).opcode, -1);  // and the server closes
+    c.writer.close();
+    co_await server.shutdown();
+}
+
+// A peer that breaks the protocol gets the close code for what it did, then the connection ends.
+AIO_TEST(HttpServer, WebSocketProtocolErrorsGetTheirCloseCodes) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    struct Case {
+        std::string frames;
+        int code;
+    };
+    const std::vector<Case> cases = {
+        {ws_frame(1, "unmasked", true), 1002},
+        {ws_frame(1, "\xff\xfe not UTF-8"), 1007},
+        {ws_frame(2, "", false, false, std::uint64_t{1} << 63), 1002},  // a 2^63 length
+        {ws_frame(2, std::string(70000, 'b')), 1009},                   // past max_msg_size
+        {ws_frame(0, "continuation of nothing"), 1002},
+        {ws_frame(5, "reserved opcode"), 1002},
+    };
+    for (const auto& test : cases) {
+        Client c = co_await connect(server);
+        c.writer.write(upgrade_request("/ws"));
+        EXPECT_EQ((co_await read_response(c.reader, true)).status, 101);
+        c.writer.write(test.frames);
+        ServerFrame f = co_await read_frame(c.reader);
+        EXPECT_EQ(close_code_of(f), test.code)
+            << "answer: opcode " << f.opcode << ", " << f.payload.size() << " bytes";
+        c.writer.close();
+    }
+    co_await server.shutdown();
+}
+
+AIO_TEST(HttpServer, WebSocketHandshakesRefusedOrDeclined) {
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0);
+    EXPECT_EQ((co_await ask(server, get_request("/ws",
+                                                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                                "Sec-WebSocket-Version: 13\r\n")))
+                  .response.status,
+              400);                                                              // no key
+    EXPECT_EQ((co_await ask(server, get_request("/ws"))).response.status, 400);  // not an upgrade
+    const std::string v8 = get_request("/ws",
+                                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                       "Sec-WebSocket-Version: 8\r\n");
+    EXPECT_EQ((co_await ask(server, v8)).response.status, 426);
+    // A handler that does not take the upgrade answers as HTTP, and HTTP goes on.
+    Client c = co_await connect(server);
+    c.writer.write(upgrade_request("/plain-upgrade") + get_request("/hello/after"));
+    EXPECT_EQ((co_await read_response(c.reader)).body, "no upgrade here");
+    EXPECT_EQ((co_await read_response(c.reader)).body, "Hello, after");
+    c.writer.close();
+    co_await server.shutdown();
+}

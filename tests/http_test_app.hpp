@@ -80,6 +80,27 @@ inline aio::Task<http::Response> stream_sized(http::Request& request) {
     co_return out;
 }
 
+// Echoes each message; "bye" is echoed, then the server closes with 4000.
+inline aio::Task<http::Response> ws_echo(http::Request& request) {
+    http::WebSocketOptions options;
+    options.max_msg_size = 64 * 1024;
+    options.protocols = {"chat", "echo"};
+    auto ws = co_await request.websocket(std::move(options));
+    while (auto message = co_await ws.receive()) {
+        if (message->type == http::WSMsgType::text)
+            co_await ws.send_str(message->data);
+        else
+            co_await ws.send_bytes(message->data);
+        if (message->data == "bye") co_await ws.close(4000, "bye");
+    }
+    co_return ws;
+}
+
+// Looks at the upgrade and declines it, answering as plain HTTP.
+inline aio::Task<http::Response> no_upgrade(http::Request&) {
+    co_return http::Response("no upgrade here");
+}
+
 inline http::Application test_app() {
     http::Application app;
     app.get("/hello/{name}", hello)
@@ -92,7 +113,9 @@ inline http::Application test_app() {
         .get("/inject", inject)
         .get("/query", query)
         .get("/stream/{n}", stream)
-        .get("/sized", stream_sized);
+        .get("/sized", stream_sized)
+        .get("/ws", ws_echo)
+        .get("/plain-upgrade", no_upgrade);
     return app;
 }
 

@@ -101,6 +101,8 @@ Response Response::json(std::string json_text, int status_code) {
 
 Response::Response(StreamResponse&&) noexcept : streamed_(true) {}
 
+Response::Response(WebSocket&&) noexcept : streamed_(true) {}
+
 HTTPException::HTTPException(int status, std::string text)
     : std::runtime_error(std::to_string(status) + " " + std::string(reason_phrase(status))),
       status_(status),

@@ -1,6 +1,10 @@
 #include "server_connection.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <system_error>
@@ -127,6 +131,10 @@ void ServerConnection::connection_made(Transport& transport) {
 
 void ServerConnection::data_received(std::string_view data) {
     if (finished_) return;  // lingering: the input is dropped
+    if (websocket_) {
+        websocket_->feed(data);
+        return;
+    }
     if (phase_ == Phase::idle) set_phase(Phase::head);
     parse(data);
 }
@@ -145,6 +153,7 @@ void ServerConnection::connection_lost(std::exception_ptr exc) {
     transport_ = nullptr;
     auto error = exc ? exc : connection_reset("Connection lost");
     if (body_in_) body_in_->fail(error);
+    if (websocket_) websocket_->lost(error);
     for (auto& pending : ready_)
         if (pending.request && pending.request->body_) pending.request->body_->fail(error);
     if (timer_armed_) timer_.cancel();
@@ -153,9 +162,15 @@ void ServerConnection::connection_lost(std::exception_ptr exc) {
     drain_waiter_.wake();
 }
 
+void ServerConnection::pause_writing() {
+    writing_paused_ = true;
+    if (websocket_) websocket_->set_writing_paused();
+}
+
 void ServerConnection::resume_writing() {
     writing_paused_ = false;
     drain_waiter_.wake();
+    if (websocket_) websocket_->writable();
 }
 
 // ---- parsing ----
@@ -294,10 +309,12 @@ void ServerConnection::parse(std::string_view data) {
         parse_paused_ = true;
         update_reading();
     } else if (err == HPE_PAUSED_UPGRADE) {
-        // Upgrades are not served: the request was answered as an ordinary one, and what follows
-        // is parsed as HTTP.
-        llhttp_resume_after_upgrade(&parser_);
-        parse(data.substr(done));
+        // What follows a request asking for an upgrade is the new protocol's if the handler
+        // accepts it (a WebSocket), else more HTTP: it waits until the handler has answered.
+        backlog_.assign(data.substr(done));
+        parse_paused_ = true;
+        upgrade_paused_ = true;
+        update_reading();
     } else {
         parse_failed(err, data);
     }
@@ -342,7 +359,7 @@ void ServerConnection::update_reading() {
 }
 
 void ServerConnection::resume_parsing() {
-    if (!parse_paused_ || ready_.size() >= kMaxQueued) return;
+    if (!parse_paused_ || upgrade_paused_ || ready_.size() >= kMaxQueued) return;
     parse_paused_ = false;
     llhttp_resume(&parser_);
     std::string backlog = std::move(backlog_);
@@ -409,6 +426,10 @@ Task<> ServerConnection::run(std::shared_ptr<ServerConnection> self) {
             body->discard = true;
         }
         if (lost_) break;
+        if (websocket_) {  // the connection was the WebSocket's; it ends with the handler
+            if (!websocket_->closed()) co_await websocket_->close(1000, {});
+            break;
+        }
         const bool close = close_after_ || stopping_ || !request.keep_alive_ ||
                            (body && !body->complete()) || wants_close(response);
         if (response.streamed()) {
@@ -418,6 +439,15 @@ Task<> ServerConnection::run(std::shared_ptr<ServerConnection> self) {
         }
         if (close || close_after_) break;
         recycle(std::move(next.request));
+        if (upgrade_paused_) {  // the upgrade was not taken: HTTP goes on
+            upgrade_paused_ = false;
+            parse_paused_ = false;
+            llhttp_resume_after_upgrade(&parser_);
+            std::string rest = std::move(backlog_);
+            backlog_.clear();
+            parse(rest);
+            update_reading();
+        }
         if (ready_.empty()) set_phase(parsing_ ? Phase::head : Phase::idle);
     }
 }
@@ -552,7 +582,8 @@ void ServerConnection::finish() {
     finished_ = true;
     flush();
     if (lost_ || !transport_) return;
-    const bool input_pending = parse_failed_ || parse_paused_ || parsing_ || body_in_;
+    const bool input_pending =
+        !websocket_ && (parse_failed_ || parse_paused_ || parsing_ || body_in_);
     if (input_pending && !peer_eof_ && transport_->can_write_eof()) {
         // Lingering close: the client may still be sending; read and drop it for a while.
         transport_->write_eof();
@@ -581,6 +612,84 @@ void ServerConnection::stop() {
 void ServerConnection::abort() {
     if (transport_ && !lost_) transport_->abort();
     if (!task_.done()) task_.cancel();
+}
+
+// ---- WebSocket ----
+
+namespace {
+
+std::string websocket_accept(std::string_view key) {
+    const std::string text = std::string(key) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    unsigned char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+    const int n = EVP_EncodeBlock(encoded, digest, SHA_DIGEST_LENGTH);
+    return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        auto item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
+        if (iequals(item, token)) return true;
+        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    }
+    return false;
+}
+
+// A Sec-WebSocket-Key is 16 bytes in base64: 24 characters ending in "==".
+bool valid_key(std::string_view key) {
+    if (key.size() != 24 || key.substr(22) != "==") return false;
+    for (char c : key.substr(0, 22))
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/') return false;
+    return true;
+}
+
+}  // namespace
+
+WebSocket ServerConnection::accept_websocket(Request& request, WebSocketOptions options) {
+    if (websocket_ || stream_open_ || lost_)
+        throw RuntimeError("websocket(): the connection is not in a state to be upgraded");
+    const auto upgrade = request.headers.get("Upgrade");
+    const auto connection = request.headers.get("Connection");
+    const auto key = request.headers.get("Sec-WebSocket-Key");
+    if (request.method != "GET" || !upgrade || !iequals(*upgrade, "websocket") || !connection ||
+        !has_token(*connection, "upgrade") || !key || !valid_key(*key))
+        throw HTTPException(400, "Not a valid WebSocket handshake");
+    if (request.headers.get("Sec-WebSocket-Version") != std::optional<std::string_view>("13"))
+        throw HTTPException(426, "WebSocket version 13 is the one spoken here");
+    std::string protocol;
+    if (auto offered = request.headers.get("Sec-WebSocket-Protocol")) {
+        for (const auto& mine : options.protocols)
+            if (has_token(*offered, mine)) {
+                protocol = mine;
+                break;
+            }
+    }
+    out_ +=
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
+    out_ += websocket_accept(*key);
+    out_ += "\r\n";
+    if (!protocol.empty()) out_ += "Sec-WebSocket-Protocol: " + protocol + "\r\n";
+    out_ += "\r\n";
+    flush();
+    websocket_ = std::make_shared<WebSocketCore>(false, *transport_, std::move(options), protocol);
+    websocket_->on_done = [this] {
+        if (transport_ && !lost_) transport_->close();
+    };
+    if (writing_paused_) websocket_->set_writing_paused();
+    // Frames the client sent right behind its request are the WebSocket's.
+    std::string early = std::move(backlog_);
+    backlog_.clear();
+    upgrade_paused_ = parse_paused_ = false;
+    update_reading();
+    if (!early.empty()) websocket_->feed(early);
+    return WebSocket(websocket_);
 }
 
 // ---- deadlines: one timer, re-armed lazily (a request only moves the deadline) ----
@@ -645,6 +754,15 @@ StreamResponse::~StreamResponse() = default;
 
 Task<> StreamResponse::write(std::string data) {
     co_await connection_->stream_write(std::move(data));
+}
+
+Task<WebSocket> Request::websocket() {
+    return websocket(WebSocketOptions{});
+}
+
+Task<WebSocket> Request::websocket(WebSocketOptions options) {
+    if (!connection_) throw RuntimeError("websocket(): the request has no connection");
+    co_return connection_->accept_websocket(*this, std::move(options));
 }
 
 Task<> StreamResponse::sendfile(int fd, std::uint64_t offset, std::uint64_t count) {

@@ -21,6 +21,7 @@
 #include "aio/tasks.hpp"
 #include "aio/transports.hpp"
 #include "body.hpp"
+#include "websocket_core.hpp"
 
 namespace aio::http {
 
@@ -48,7 +49,7 @@ class ServerConnection final : public Protocol,
     void data_received(std::string_view data) override;
     bool eof_received() override;
     void connection_lost(std::exception_ptr exc) override;
-    void pause_writing() override { writing_paused_ = true; }
+    void pause_writing() override;
     void resume_writing() override;
 
     const ServerOptions& options() const noexcept { return server_->options; }
@@ -64,6 +65,9 @@ class ServerConnection final : public Protocol,
     Task<> stream_write(std::string data);
     Task<> stream_sendfile(int fd, std::uint64_t offset, std::uint64_t count);
     Task<> stream_end();
+    // From Request::websocket: the handshake answered, the connection's bytes go to the
+    // WebSocket from then on.
+    WebSocket accept_websocket(Request& request, WebSocketOptions options);
     // Graceful shutdown: idle now, closed now; else after the response in progress.
     void stop();
     // Past the shutdown's grace.
@@ -129,6 +133,8 @@ class ServerConnection final : public Protocol,
     std::deque<Pending> ready_;
     std::string backlog_;  // bytes not parsed yet while parsing is paused (too many queued)
     bool parse_paused_ = false;
+    bool upgrade_paused_ = false;  // after a request asking for an upgrade, until it is answered
+    std::shared_ptr<WebSocketCore> websocket_;
     bool parse_failed_ = false;
     bool body_full_ = false;
     bool reading_paused_ = false;

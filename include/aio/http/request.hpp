@@ -11,6 +11,7 @@
 
 #include "aio/http/headers.hpp"
 #include "aio/http/response.hpp"
+#include "aio/http/websocket.hpp"
 #include "aio/sockets.hpp"
 #include "aio/task.hpp"
 
@@ -71,6 +72,12 @@ class Request {
     // Sends the head of a streamed response (aiohttp's StreamResponse.prepare(request)): the
     // handler then writes the body with the returned stream and returns it.
     Task<StreamResponse> prepare(Response head);
+    // Accepts a WebSocket upgrade (aiohttp's WebSocketResponse().prepare(request)): checks the
+    // handshake (HTTPException 400, or 426 for a version other than 13), answers 101, and the
+    // connection speaks WebSocket from then on. The handler returns the WebSocket when it is
+    // done with it (it is closed then, with 1000, if still open).
+    Task<WebSocket> websocket();
+    Task<WebSocket> websocket(WebSocketOptions options);
 
   private:
     friend class detail::ServerConnection;

@@ -20,6 +20,7 @@ class ServerConnection;
 std::string_view reason_phrase(int status) noexcept;
 
 class StreamResponse;
+class WebSocket;
 
 // A whole response: status, fields and body. Content-Length, Date, Server and Connection are
 // the server's to write (a handler's own Content-Length or Transfer-Encoding is ignored).
@@ -38,6 +39,8 @@ struct Response {
     static Response json(std::string json_text, int status_code = 200);
     // A handler that streamed its response (Request::prepare) returns the stream.
     Response(StreamResponse&& stream) noexcept;  // NOLINT: aiohttp returns the StreamResponse
+    // A handler that took the connection over as a WebSocket returns that.
+    Response(WebSocket&& websocket) noexcept;  // NOLINT: aiohttp returns the WebSocketResponse
 
     bool streamed() const noexcept { return streamed_; }
 
