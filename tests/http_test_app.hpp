@@ -1,6 +1,8 @@
 // The application the HTTP server's tests serve: a route for each behaviour they check.
 #pragma once
+#include <zlib.h>
 #include <cstdlib>
+
 #include <string>
 
 #include "aio/aio.hpp"
@@ -101,6 +103,46 @@ inline aio::Task<http::Response> no_upgrade(http::Request&) {
     co_return http::Response("no upgrade here");
 }
 
+// /redirect/N redirects N times (302), then answers "arrived"; /loop redirects to itself.
+inline aio::Task<http::Response> redirect(http::Request& request) {
+    const int n = std::atoi(std::string(request.param("n")).c_str());
+    if (n == 0) co_return http::Response("arrived");
+    http::Response r("", 302, "");
+    r.headers.add("Location", n == 1 ? "/redirect/0" : std::to_string(n - 1));  // relative too
+    co_return r;
+}
+
+inline aio::Task<http::Response> see_other(http::Request& request) {
+    http::Response r("", 303, "");
+    r.headers.add("Location", "/method?from=" + request.method);
+    co_return r;
+}
+
+inline aio::Task<http::Response> method(http::Request& request) {
+    co_return http::Response(request.method + " " + request.query("from").value_or("") + " " +
+                             std::to_string((co_await request.read()).size()));
+}
+
+// The same text, compressed as the query asks (gzip, zlib-wrapped deflate, raw deflate).
+inline aio::Task<http::Response> compressed(http::Request& request) {
+    const std::string coding = request.query("coding").value_or("gzip");
+    const std::string text(50000, 'c');
+    z_stream z{};
+    const int bits = coding == "gzip" ? 16 + MAX_WBITS : coding == "raw" ? -MAX_WBITS : MAX_WBITS;
+    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&z, text.size()), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_FINISH);
+    out.resize(out.size() - z.avail_out);
+    deflateEnd(&z);
+    http::Response r(std::move(out));
+    r.headers.add("Content-Encoding", coding == "gzip" ? "gzip" : "deflate");
+    co_return r;
+}
+
 inline http::Application test_app() {
     http::Application app;
     app.get("/hello/{name}", hello)
@@ -115,7 +157,17 @@ inline http::Application test_app() {
         .get("/stream/{n}", stream)
         .get("/sized", stream_sized)
         .get("/ws", ws_echo)
-        .get("/plain-upgrade", no_upgrade);
+        .get("/plain-upgrade", no_upgrade)
+        .get("/redirect/{n}", redirect)
+        .get("/loop",
+             [](http::Request&) -> aio::Task<http::Response> {
+                 http::Response r("", 307, "");
+                 r.headers.add("Location", "/loop");
+                 co_return r;
+             })
+        .post("/see-other", see_other)
+        .get("/method", method)
+        .get("/compressed", compressed);
     return app;
 }
 

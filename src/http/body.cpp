@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "aio/errors.hpp"
+#include "aio/http/request.hpp"
 #include "aio/timeouts.hpp"
-#include "server_connection.hpp"
 
 namespace aio::http {
 
@@ -58,10 +58,15 @@ Task<std::string> Body::read(long n) {
         if (!connection)
             throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
         connection->body_wanted(*this);
+        bool timed_out = false;
         try {
-            co_await aio::wait_for(wait_for_data(), connection->options().body_timeout);
+            co_await aio::wait_for(wait_for_data(), connection->body_timeout());
         } catch (const TimeoutError&) {
-            throw HTTPException(408, "Timed out reading the request body");
+            timed_out = true;
+        }
+        if (timed_out) {
+            if (timeout_status) throw HTTPException(timeout_status, "Timed out reading the body");
+            throw TimeoutError();
         }
     }
 }

@@ -9,15 +9,29 @@
 
 #include "aio/detail/one_waiter.hpp"
 #include "aio/task.hpp"
+#include "aio/time.hpp"
 
 namespace aio::http::detail {
 
-class ServerConnection;
+class Body;
+
+// The connection a body comes from, told what its reader does.
+class BodySource {
+  public:
+    virtual void send_continue() {}              // the reader wants the body ("100 Continue")
+    virtual void body_wanted(Body& body) = 0;    // it waits for more
+    virtual void body_consumed(Body& body) = 0;  // it took some
+    virtual Duration body_timeout() const = 0;   // how long a read may wait
+
+  protected:
+    ~BodySource() = default;
+};
 
 class Body {
   public:
     // Set while the body belongs to a live connection (cleared when the connection lets go).
-    ServerConnection* connection = nullptr;
+    BodySource* connection = nullptr;
+    int timeout_status = 408;       // what a read that waits too long raises (HTTPException)
     bool continue_pending = false;  // the client waits for "100 Continue" before sending it
     bool discard = false;           // the handler is done: what else arrives is dropped
 

@@ -477,7 +477,8 @@ Task<Response> ServerConnection::respond(Request& request) {
     } catch (...) {
         error = std::current_exception();
     }
-    get_running_loop().call_exception_handler({"Error handling request", error, {}});
+    // (A client gone away is its own business, as in aiohttp: nothing to report.)
+    if (!lost_) get_running_loop().call_exception_handler({"Error handling request", error, {}});
     if (!stream_open_) co_return error_response(500, {});
     // Too late for a status: the client sees the body cut short.
     stream_open_ = false;
@@ -617,15 +618,6 @@ void ServerConnection::abort() {
 // ---- WebSocket ----
 
 namespace {
-
-std::string websocket_accept(std::string_view key) {
-    const std::string text = std::string(key) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-    unsigned char digest[SHA_DIGEST_LENGTH];
-    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    unsigned char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-    const int n = EVP_EncodeBlock(encoded, digest, SHA_DIGEST_LENGTH);
-    return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
-}
 
 bool has_token(std::string_view list, std::string_view token) {
     while (!list.empty()) {

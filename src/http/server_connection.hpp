@@ -40,6 +40,7 @@ struct Server::State {
 namespace detail {
 
 class ServerConnection final : public Protocol,
+                               public BodySource,
                                public std::enable_shared_from_this<ServerConnection> {
   public:
     explicit ServerConnection(std::shared_ptr<Server::State> server);
@@ -55,9 +56,10 @@ class ServerConnection final : public Protocol,
     const ServerOptions& options() const noexcept { return server_->options; }
     const SocketAddress& peer() const noexcept { return peer_; }
     // From the body a handler reads.
-    void send_continue();
-    void body_wanted(Body& body);
-    void body_consumed(Body& body);
+    void send_continue() override;
+    void body_wanted(Body& body) override;
+    void body_consumed(Body& body) override;
+    Duration body_timeout() const override { return options().body_timeout; }
     // From StreamResponse.
     void start_stream(Request& request, Response& head);
     // The transport a stream's sendfile goes through (null once lost).

@@ -1,6 +1,8 @@
 #include "websocket_core.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,6 +15,23 @@
 namespace aio::http {
 
 namespace detail {
+
+std::string websocket_accept(std::string_view key) {
+    const std::string text = std::string(key) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    unsigned char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+    const int n = EVP_EncodeBlock(encoded, digest, SHA_DIGEST_LENGTH);
+    return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+}
+
+std::string websocket_key() {
+    unsigned char raw[16];
+    RAND_bytes(raw, sizeof raw);
+    unsigned char encoded[32];
+    const int n = EVP_EncodeBlock(encoded, raw, sizeof raw);
+    return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+}
 
 namespace {
 

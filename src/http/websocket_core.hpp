@@ -17,6 +17,11 @@
 
 namespace aio::http::detail {
 
+// Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455: base64 of SHA-1 of key + GUID).
+std::string websocket_accept(std::string_view key);
+// A new Sec-WebSocket-Key: 16 random bytes in base64.
+std::string websocket_key();
+
 class WebSocketCore {
   public:
     WebSocketCore(bool client, Transport& transport, WebSocketOptions options,
