@@ -52,6 +52,11 @@ Task<Lock::Guard> Lock::scoped() {
 
 // ---- Semaphore ----
 
+Task<Semaphore::Guard> Semaphore::scoped() {
+    co_await acquire();
+    co_return Guard(*this);
+}
+
 Semaphore::Semaphore(long value) : value_(value) {
     if (value < 0) throw std::invalid_argument("Semaphore initial value must be >= 0");
 }

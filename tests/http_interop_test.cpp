@@ -2,14 +2,17 @@
 // backend, on the real clock: the peers are other processes).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "aio/aio.hpp"
 #include "aio/http.hpp"
+#include "aio/testing.hpp"
 #include "http_test_app.hpp"
 
 namespace http = aio::http;
@@ -185,4 +188,41 @@ aio::Task<> websockets_checks(std::string base) {
 
 TEST(HttpInterop, WebsocketsClient) {
     with_server(websockets_checks);
+}
+
+// examples/http_client against this server: a line per URL as each completes (order varies),
+// then the total.
+aio::Task<> example_client_checks(std::string base) {
+    std::vector<std::string> args{"--concurrency",     "2",
+                                  base + "/hello/a",   base + "/nowhere",
+                                  base + "/stream/50", "http://127.0.0.1:1/"};
+    Ran ran = co_await run_peer(AIO_HTTP_CLIENT_EXAMPLE, args, "");
+    EXPECT_EQ(ran.status, 0) << ran.err;
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < ran.out.size()) {
+        const auto end = ran.out.find('\n', start);
+        lines.push_back(ran.out.substr(start, end - start));
+        start = end + 1;
+    }
+    AIO_ASSERT_EQ(lines.size(), 5u);
+    std::sort(lines.begin(), lines.end() - 1);
+    const std::regex answered(R"((\d{3}) +(\d+) bytes +\d+\.\d{3} s  (\S+))");
+    std::smatch m;
+    EXPECT_TRUE(std::regex_match(lines[0], m, answered)) << lines[0];
+    EXPECT_EQ(m[1], "200");
+    EXPECT_EQ(m[2], "8");
+    EXPECT_EQ(m[3], base + "/hello/a");
+    EXPECT_TRUE(std::regex_match(lines[1], m, answered)) << lines[1];
+    EXPECT_EQ(m[2], "50000");
+    EXPECT_TRUE(std::regex_match(lines[2], m, answered)) << lines[2];
+    EXPECT_EQ(m[1], "404");
+    EXPECT_EQ(lines[3].rfind("error: Cannot connect to host 127.0.0.1:1", 0), 0u) << lines[3];
+    EXPECT_TRUE(std::regex_match(lines[4],
+                                 std::regex(R"(4 URLs, 3 answered, 50017 bytes in \d+\.\d{3} s)")))
+        << lines[4];
+}
+
+TEST(HttpInterop, ExampleHttpClient) {
+    with_server(example_client_checks);
 }

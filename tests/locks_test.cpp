@@ -276,3 +276,25 @@ TEST(Barrier, ZeroPartiesIsRefused) {
 }
 
 }  // namespace
+
+// `async with sem:` — the permit is held for the scope, and given back when it ends, also by an
+// exception.
+AIO_TEST(Semaphore, ScopedHoldsAPermitForTheScope) {
+    aio::Semaphore sem(2);
+    {
+        auto a = co_await sem.scoped();
+        auto b = co_await sem.scoped();
+        EXPECT_EQ(sem.value(), 0);
+        EXPECT_TRUE(sem.locked());
+    }
+    EXPECT_EQ(sem.value(), 2);
+    try {
+        auto held = co_await sem.scoped();
+        throw std::runtime_error("inside");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(sem.value(), 2);
+    aio::BoundedSemaphore bounded(1);
+    { auto held = co_await bounded.scoped(); }
+    EXPECT_THROW(bounded.release(), std::invalid_argument);  // the guard gave back exactly one
+}

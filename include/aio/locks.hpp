@@ -73,10 +73,14 @@ class Lock::Guard {
 // asyncio.Semaphore: at most `value` holders at once.
 class Semaphore {
   public:
+    class Guard;
     // std::invalid_argument for a negative value.
     explicit Semaphore(long value = 1);
     Task<> acquire();
     void release();
+    // `async with semaphore:` — `auto held = co_await semaphore.scoped();` releases the permit
+    // when `held` goes out of scope.
+    Task<Guard> scoped();
     // No permit is free (or waiters are queued ahead).
     bool locked() const noexcept { return value_ == 0 || waiters_.live() > 0; }
     long value() const noexcept { return value_; }
@@ -91,6 +95,19 @@ class Semaphore {
     bool wake_up_next() noexcept;
     detail::WaitList waiters_;
     long value_;
+};
+
+class Semaphore::Guard {
+  public:
+    explicit Guard(Semaphore& semaphore) noexcept : semaphore_(&semaphore) {}
+    Guard(Guard&& o) noexcept : semaphore_(std::exchange(o.semaphore_, nullptr)) {}
+    Guard& operator=(Guard&&) = delete;
+    ~Guard() {
+        if (semaphore_) semaphore_->release();
+    }
+
+  private:
+    Semaphore* semaphore_;
 };
 
 // asyncio.BoundedSemaphore: releasing more than acquired throws std::invalid_argument
