@@ -226,3 +226,46 @@ aio::Task<> example_client_checks(std::string base) {
 TEST(HttpInterop, ExampleHttpClient) {
     with_server(example_client_checks);
 }
+
+// aio's client against an aiohttp server: keep-alive, gzip, chunked, a redirect, a POST and
+// a WebSocket.
+aio::Task<> client_against_aiohttp() {
+    aio::ProcessOptions pipes;
+    pipes.in = aio::PIPE;
+    pipes.out = aio::PIPE;
+    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/http_peer_aiohttp_server.py"};
+    auto peer = co_await aio::create_subprocess_exec("/usr/bin/python3", args, pipes);
+    const std::string line = co_await aio::wait_for(peer.out().readline(), 20s);
+    const std::string base =
+        "http://127.0.0.1:" + line.substr(line.rfind(':') + 1, line.size() - line.rfind(':') - 2);
+    {
+        http::ClientSession session;
+        auto r = co_await session.get(base + "/hello");
+        EXPECT_EQ(co_await r.text(), "hello from aiohttp");
+        r = co_await session.get(base + "/gzip");
+        EXPECT_EQ(r.headers.get("Content-Encoding"), "gzip");
+        EXPECT_EQ(co_await r.text(), std::string(20000, 'z'));
+        r = co_await session.get(base + "/chunked");
+        EXPECT_EQ(r.headers.get("Transfer-Encoding"), "chunked");
+        EXPECT_EQ((co_await r.read()).size(), 10000u);
+        r = co_await session.get(base + "/redirect");
+        EXPECT_EQ(r.redirects, 1);
+        EXPECT_EQ(co_await r.text(), "hello from aiohttp");
+        r = co_await session.post(base + "/echo", std::string(300000, 'e'));
+        EXPECT_EQ((co_await r.read()).size(), 300000u);
+        EXPECT_EQ(session.idle_connections(), 1u);  // one kept-alive connection throughout
+        auto ws = co_await session.ws_connect("ws" + base.substr(4) + "/ws");
+        co_await ws.send_str("hi");
+        auto reply = co_await ws.receive();
+        EXPECT_TRUE(reply && reply->data == "aiohttp: hi");
+        co_await ws.close();
+        EXPECT_EQ(ws.close_code(), 1000);
+        co_await session.close();
+    }
+    peer.in().close();
+    co_await aio::wait_for(peer.wait(), 20s);
+}
+
+TEST(HttpInterop, ClientAgainstAiohttpServer) {
+    aio::run(client_against_aiohttp());
+}
