@@ -183,8 +183,13 @@ void ClientConnection::resume_writing() {
     if (websocket_) websocket_->writable();
 }
 
-void ClientConnection::body_wanted(Body& body) {
-    body_consumed(body);
+// The reader waits for more than is buffered (a whole-body read waits for all of it): reading
+// resumes whatever the buffer holds.
+void ClientConnection::body_wanted(Body&) {
+    if (reading_paused_ && transport_ && !lost_) {
+        reading_paused_ = false;
+        transport_->resume_reading();
+    }
 }
 
 void ClientConnection::body_consumed(Body& body) {
