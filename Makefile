@@ -32,13 +32,15 @@ bench-tls:
 	bench/tls_compare
 
 # aio's HTTP server beside hyper, Go net/http, Node http, aiohttp + uvloop, Boost.Beast and a C
-# epoll responder, TechEmpower plaintext (plain and pipelined) and json with wrk
+# epoll responder, TechEmpower plaintext (plain and pipelined) and json with wrk; then its client
+# beside aiohttps and Gos clients (bench/http_client_compare)
 # (bench/http_compare; writes docs/http_benchmarks.md)
 bench-http:
 	AIO_WITH_BENCH=1 scripts/install-deps.sh
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	bench/http_compare
+	bench/http_client_compare
 
 asan: deps
 	cmake --preset asan >/dev/null

@@ -55,8 +55,8 @@ URL URL::parse(std::string_view text) {
         url.port = static_cast<std::uint16_t>(value);
     }
     target = target.substr(0, target.find('#'));  // a fragment is not sent
-    url.target =
-        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
+    if (target.empty() || target.front() != '/') url.target = '/';
+    url.target.append(target);
     return url;
 }
 
@@ -65,24 +65,44 @@ bool URL::default_port() const noexcept {
 }
 
 std::string URL::authority() const {
-    std::string a = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (!default_port()) a += ":" + std::to_string(port);
+    std::string a;
+    if (host.find(':') != std::string::npos) {
+        a += '[';
+        a += host;
+        a += ']';
+    } else {
+        a = host;
+    }
+    if (!default_port()) {
+        a += ':';
+        a += std::to_string(port);
+    }
     return a;
 }
 
 std::string URL::to_string() const {
-    return scheme + "://" + authority() + target;
+    std::string text = scheme;
+    text += "://";
+    text += authority();
+    text += target;
+    return text;
 }
 
 URL URL::resolve(std::string_view location) const {
     if (location.find("://") != std::string_view::npos) return parse(location);
-    if (location.substr(0, 2) == "//") return parse(scheme + ":" + std::string(location));
+    if (location.substr(0, 2) == "//") {
+        std::string absolute = scheme;
+        absolute += ':';
+        absolute += location;
+        return parse(absolute);
+    }
     URL next = *this;
     if (!location.empty() && location.front() == '/') {
         next.target = std::string(location);
     } else {
         std::string base = target.substr(0, target.find('?'));
-        next.target = base.substr(0, base.rfind('/') + 1) + std::string(location);
+        next.target = base.substr(0, base.rfind('/') + 1);
+        next.target += location;
     }
     next.target = next.target.substr(0, next.target.find('#'));
     return next;
