@@ -33,7 +33,7 @@ bench-tls:
 
 # aio's HTTP server beside hyper, Go net/http, Node http, aiohttp + uvloop, Boost.Beast and a C
 # epoll responder, TechEmpower plaintext (plain and pipelined) and json with wrk; then its client
-# beside aiohttps and Gos clients (bench/http_client_compare)
+# beside aiohttp's and Go's clients (bench/http_client_compare)
 # (bench/http_compare; writes docs/http_benchmarks.md)
 bench-http:
 	AIO_WITH_BENCH=1 scripts/install-deps.sh
