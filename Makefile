@@ -72,7 +72,7 @@ soak: deps
 # UBSan and coverage together), FUZZ_RUNS executions each;
 # the inputs that reach new code are added to fuzz/corpus/<target>, which `make test` replays.
 FUZZ_RUNS ?= 10000000
-FUZZ_TARGETS ?= stream_reader tls_records http_request
+FUZZ_TARGETS ?= stream_reader tls_records http_request websocket_frames
 fuzz:
 	AIO_WITH_CLANG=1 scripts/install-deps.sh
 	cmake --preset fuzz >/dev/null
