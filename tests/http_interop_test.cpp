@@ -285,3 +285,74 @@ aio::Task<> client_against_aiohttp() {
 TEST(HttpInterop, ClientAgainstAiohttpServer) {
     aio::run(client_against_aiohttp());
 }
+
+// aio's WebSocket client against Python's websockets server.
+aio::Task<> client_against_websockets() {
+    aio::ProcessOptions pipes;
+    pipes.in = aio::PIPE;
+    pipes.out = aio::PIPE;
+    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/http_peer_websockets_server.py"};
+    auto peer = co_await aio::create_subprocess_exec("/usr/bin/python3", args, pipes);
+    const std::string line = co_await aio::wait_for(peer.out().readline(), 20s);
+    const std::string url =
+        "ws://127.0.0.1:" + line.substr(line.rfind(':') + 1, line.size() - line.rfind(':') - 2);
+    {
+        http::ClientSession session;
+        http::WebSocketOptions options;
+        options.protocols = {"chat", "echo"};
+        auto ws = co_await session.ws_connect(url, options);
+        EXPECT_EQ(ws.protocol(), "echo");
+        co_await ws.send_str("héllo");
+        auto reply = co_await ws.receive();
+        EXPECT_TRUE(reply && reply->data == "websockets: héllo");
+        co_await ws.send_bytes(std::string(200000, '\x01'));
+        reply = co_await ws.receive();
+        EXPECT_TRUE(reply && reply->type == http::WSMsgType::binary &&
+                    reply->data.size() == 200000);
+        co_await ws.ping("p");
+        co_await ws.send_str("close");
+        EXPECT_FALSE((co_await ws.receive()).has_value());
+        EXPECT_EQ(ws.close_code(), 4001);
+        co_await session.close();
+    }
+    peer.in().close();
+    co_await aio::wait_for(peer.wait(), 20s);
+}
+
+TEST(HttpInterop, WebSocketClientAgainstWebsocketsServer) {
+    aio::run(client_against_websockets());
+}
+
+// examples/static_server serves a directory, as python3 -m http.server does.
+aio::Task<> example_static_server(std::string dir) {
+    aio::ProcessOptions pipes;
+    pipes.out = aio::PIPE;
+    std::vector<std::string> args{"--directory", dir, "--port", "0"};
+    auto server = co_await aio::create_subprocess_exec(AIO_STATIC_SERVER_EXAMPLE, args, pipes);
+    const std::string line = co_await aio::wait_for(server.out().readline(), 20s);
+    // "Serving HTTP on 127.0.0.1 port PORT (http://127.0.0.1:PORT/) ..."
+    const auto open = line.find("(http://"), close = line.find(')', open);
+    EXPECT_EQ(line.rfind("Serving HTTP on 127.0.0.1 port ", 0), 0u) << line;
+    const std::string base = line.substr(open + 1, close - open - 1);
+    {
+        http::ClientSession session;
+        auto r = co_await session.get(base + "file.txt");
+        EXPECT_EQ(co_await r.text(), "static text\n");
+        EXPECT_EQ(r.headers.get("Content-Type"), "text/plain; charset=utf-8");
+        r = co_await session.get(base);
+        EXPECT_NE((co_await r.text()).find("<a href=\"file.txt\">file.txt</a>"), std::string::npos);
+        co_await session.close();
+    }
+    server.terminate();
+    co_await aio::wait_for(server.wait(), 20s);
+}
+
+TEST(HttpInterop, ExampleStaticServer) {
+    char tmpl[] = "/tmp/aio-static-example-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    std::FILE* f = std::fopen((dir + "/file.txt").c_str(), "wb");
+    std::fputs("static text\n", f);
+    std::fclose(f);
+    aio::run(example_static_server(dir));
+    std::filesystem::remove_all(dir);
+}

@@ -660,3 +660,46 @@ AIO_TEST(HttpServer, WebSocketHandshakesRefusedOrDeclined) {
     c.writer.close();
     co_await server.shutdown();
 }
+
+namespace {
+
+// Sends the request a byte a second, as a slowloris client does; how many bytes went.
+aio::Task<std::size_t> dribble(aio::StreamWriter writer, std::string request) {
+    std::size_t sent = 0;
+    for (char c : request) {
+        if (writer.is_closing()) break;
+        writer.write(std::string(1, c));
+        ++sent;
+        co_await aio::sleep(1s);
+    }
+    co_return sent;
+}
+
+}  // namespace
+
+// One byte a second: the head is not whole within header_timeout, so 408 and the connection is
+// dropped, while another client is served all along.
+AIO_TEST(HttpServer, OneBytePerSecondIsDroppedWhileOthersAreServed) {
+    http::ServerOptions options;
+    options.header_timeout = 10s;
+    auto server = co_await http::serve(test_app(), "127.0.0.1", 0, options);
+    auto& loop = aio::get_running_loop();
+    const auto start = loop.time();
+    Client slow = co_await connect(server);
+    auto sending = aio::create_task(dribble(slow.writer, get_request("/hello/slow")));
+    Client other = co_await connect(server);
+    for (int i = 0; i < 5; ++i) {
+        co_await aio::sleep(1500ms);
+        other.writer.write(get_request("/hello/" + std::to_string(i)));
+        EXPECT_EQ((co_await read_response(other.reader)).body, "Hello, " + std::to_string(i));
+    }
+    RawResponse r = co_await read_response(slow.reader);
+    EXPECT_EQ(r.status, 408);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(loop.time() - start), 10s);
+    EXPECT_EQ(co_await slow.reader.read(), "");
+    const std::size_t sent = co_await sending;
+    EXPECT_LT(sent, get_request("/hello/slow").size());
+    slow.writer.close();
+    other.writer.close();
+    co_await server.shutdown();
+}
