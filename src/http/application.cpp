@@ -1,6 +1,7 @@
 #include "aio/http/application.hpp"
 
 #include "aio/http/static_files.hpp"
+#include "aio/http/url.hpp"
 
 #include <charconv>
 #include <stdexcept>
@@ -45,31 +46,6 @@ std::vector<std::string> split_pattern(const std::string& path) {
     return segments;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// application/x-www-form-urlencoded decoding, as a query string is written.
-std::string form_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 // ---- Request: the target's parts ----
@@ -104,8 +80,9 @@ std::optional<std::string> Request::query(std::string_view name) const {
         const auto amp = q.find('&');
         const std::string_view pair = q.substr(0, amp);
         const auto eq = pair.find('=');
-        if (form_decode(pair.substr(0, eq)) == name)
-            return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
+        if (percent_decode(pair.substr(0, eq), true) == name)
+            return eq == std::string_view::npos ? std::string()
+                                                : percent_decode(pair.substr(eq + 1), true);
         q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     }
     return std::nullopt;

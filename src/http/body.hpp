@@ -15,6 +15,11 @@ namespace aio::http::detail {
 
 class Body;
 
+// A connection stops reading while this much of a body waits for its reader, and reads again
+// once the reader has brought it down to the low mark.
+inline constexpr std::size_t kBodyHighWater = 256 * 1024;
+inline constexpr std::size_t kBodyLowWater = 64 * 1024;
+
 // The connection a body comes from, told what its reader does.
 class BodySource {
   public:

@@ -7,11 +7,6 @@
 
 namespace aio::http::detail {
 
-namespace {
-constexpr std::size_t kBodyHighWater = 256 * 1024;
-constexpr std::size_t kBodyLowWater = 64 * 1024;
-}  // namespace
-
 const llhttp_settings_t ClientConnection::settings = [] {
     llhttp_settings_t s;
     llhttp_settings_init(&s);

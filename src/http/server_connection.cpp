@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <system_error>
+#include <vector>
 
 #include "aio/errors.hpp"
 #include "aio/sendfile.hpp"
@@ -24,11 +25,8 @@ namespace detail {
 
 namespace {
 
-// Requests queued behind the one being handled before parsing stops (pipelining's bound), and
-// the body bytes buffered before reading stops until the handler takes them.
+// Requests queued behind the one being handled before parsing stops (pipelining's bound).
 constexpr std::size_t kMaxQueued = 32;
-constexpr std::size_t kBodyHighWater = 256 * 1024;
-constexpr std::size_t kBodyLowWater = 64 * 1024;
 // How long a connection closed with input still coming keeps reading (and dropping) it, so that
 // its response is not destroyed by the reset a close with unread data sends.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -55,18 +53,32 @@ int unknown_method_status(std::string_view data, const char* error_pos) {
     return 501;
 }
 
-// A Transfer-Encoding value of chunked codings only ("chunked", "chunked , chunked").
-bool only_chunked(std::string_view codings) {
-    while (!codings.empty()) {
-        const auto comma = codings.find(',');
-        auto token = codings.substr(0, comma);
-        while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-            token.remove_prefix(1);
-        while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-            token.remove_suffix(1);
-        if (!iequals(token, "chunked")) return false;
-        codings = comma == std::string_view::npos ? "" : codings.substr(comma + 1);
+// The items of a comma-separated field value ("chunked , gzip"), trimmed.
+std::vector<std::string_view> list_items(std::string_view list) {
+    std::vector<std::string_view> items;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        auto item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
+        items.push_back(item);
+        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
     }
+    return items;
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+    for (auto item : list_items(list))
+        if (iequals(item, token)) return true;
+    return false;
+}
+
+// A Transfer-Encoding value of chunked codings only.
+bool only_chunked(std::string_view codings) {
+    for (auto item : list_items(codings))
+        if (!iequals(item, "chunked")) return false;
     return true;
 }
 
@@ -618,20 +630,6 @@ void ServerConnection::abort() {
 // ---- WebSocket ----
 
 namespace {
-
-bool has_token(std::string_view list, std::string_view token) {
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        auto item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-            item.remove_suffix(1);
-        if (iequals(item, token)) return true;
-        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-    }
-    return false;
-}
 
 // A Sec-WebSocket-Key is 16 bytes in base64: 24 characters ending in "==".
 bool valid_key(std::string_view key) {

@@ -13,32 +13,17 @@
 
 #include "aio/executor.hpp"
 #include "aio/files.hpp"
+#include "aio/http/url.hpp"
 #include "response_writer.hpp"
 
 namespace aio::http {
 
 namespace {
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The route's file name, percent-decoded, as path segments; nullopt if it names something
 // outside the directory or cannot be a file name.
 std::optional<std::string> safe_relative_path(std::string_view encoded) {
-    std::string name;
-    for (std::size_t i = 0; i < encoded.size(); ++i) {
-        if (encoded[i] == '%' && i + 2 < encoded.size() && hex_digit(encoded[i + 1]) >= 0 &&
-            hex_digit(encoded[i + 2]) >= 0) {
-            name += static_cast<char>(hex_digit(encoded[i + 1]) * 16 + hex_digit(encoded[i + 2]));
-            i += 2;
-        } else {
-            name += encoded[i];
-        }
-    }
+    const std::string name = percent_decode(encoded);
     std::string out;
     std::size_t start = 0;
     while (start <= name.size()) {

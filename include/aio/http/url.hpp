@@ -31,4 +31,8 @@ struct URL {
     URL resolve(std::string_view location) const;
 };
 
+// %XX sequences decoded (a malformed one is kept as it is); with plus_is_space, '+' is a
+// space, as in a query string (application/x-www-form-urlencoded).
+std::string percent_decode(std::string_view text, bool plus_is_space = false);
+
 }  // namespace aio::http
