@@ -187,7 +187,7 @@ aio::Task<> https_checks() {
     tls.ssl = &aio_test::server_ctx();
     auto server = co_await http::serve(test_app(), "127.0.0.1", 0, tls);
     const std::string url =
-        "https://localhost:" + std::to_string(server.sockets()[0].port()) + "/hello/tls";
+        "https://127.0.0.1:" + std::to_string(server.sockets()[0].port()) + "/hello/tls";
     http::ClientOptions trusting;
     trusting.ssl = aio_test::client_ctx();
     http::ClientSession session(trusting);
