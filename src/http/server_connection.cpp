@@ -82,6 +82,16 @@ bool only_chunked(std::string_view codings) {
     return true;
 }
 
+bool is_connection_reset(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::system_error& e) {
+        return e.code().value() == ECONNRESET || e.code().value() == EPIPE;
+    } catch (...) {
+        return false;
+    }
+}
+
 int status_for(llhttp_errno_t err) {
     switch (err) {
         case HPE_INVALID_VERSION:
@@ -489,8 +499,10 @@ Task<Response> ServerConnection::respond(Request& request) {
     } catch (...) {
         error = std::current_exception();
     }
-    // (A client gone away is its own business, as in aiohttp: nothing to report.)
-    if (!lost_) get_running_loop().call_exception_handler({"Error handling request", error, {}});
+    // (A client gone away, or cutting its body short, is its own business, as in aiohttp:
+    // nothing to report.)
+    if (!lost_ && !is_connection_reset(error))
+        get_running_loop().call_exception_handler({"Error handling request", error, {}});
     if (!stream_open_) co_return error_response(500, {});
     // Too late for a status: the client sees the body cut short.
     stream_open_ = false;
