@@ -303,6 +303,14 @@ AIO_TEST(HttpServer, StreamedResponses) {
     c.writer.write(get_request("/sized"));
     r = co_await read_response(c.reader);
     EXPECT_EQ(r.body, "0123456789");
+    {  // HTTP/1.0 has no chunks: the body ends with the connection.
+        Client old = co_await connect(server);
+        old.writer.write("GET /stream/3 HTTP/1.0\r\n\r\n");
+        RawResponse streamed = co_await read_response(old.reader);
+        EXPECT_FALSE(streamed.headers.contains("Transfer-Encoding"));
+        EXPECT_EQ(streamed.body.size(), 3000u);
+        old.writer.close();
+    }
     // Fewer bytes than the Content-Length announced: only closing can tell the client.
     c.writer.write(get_request("/sized?short=1"));
     EXPECT_EQ(co_await c.reader.readuntil("\r\n\r\n") != "", true);

@@ -546,6 +546,7 @@ void ServerConnection::start_stream(Request& request, Response& head) {
             throw std::invalid_argument("prepare(): Content-Length is not a number");
     }
     stream_chunked_ = !length && request.version_minor >= 1;
+    stream_sized_ = length.has_value();
     stream_left_ = n;
     // An HTTP/1.0 client without a length learns where the body ends from the close.
     if (!length && !stream_chunked_) close_after_ = true;
@@ -559,7 +560,7 @@ void ServerConnection::start_stream(Request& request, Response& head) {
 Task<> ServerConnection::stream_write(std::string data) {
     if (!stream_open_) throw RuntimeError("write(): the response is not prepared, or ended");
     if (lost_) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
-    if (!stream_chunked_) {
+    if (stream_sized_) {
         if (data.size() > stream_left_)
             throw RuntimeError("write(): more bytes than the Content-Length");
         stream_left_ -= data.size();
@@ -583,9 +584,10 @@ Task<> ServerConnection::stream_write(std::string data) {
 Task<> ServerConnection::stream_sendfile(int fd, std::uint64_t offset, std::uint64_t count) {
     if (!stream_open_) throw RuntimeError("sendfile(): the response is not prepared, or ended");
     if (stream_chunked_) throw RuntimeError("sendfile(): the head has no Content-Length");
-    if (count > stream_left_) throw RuntimeError("sendfile(): more bytes than the Content-Length");
+    if (stream_sized_ && count > stream_left_)
+        throw RuntimeError("sendfile(): more bytes than the Content-Length");
     if (lost_) throw std::system_error(ECONNRESET, std::generic_category(), "Connection lost");
-    stream_left_ -= count;
+    if (stream_sized_) stream_left_ -= count;
     if (head_only_ || count == 0) co_return;
     flush();
     co_await aio::sendfile(*transport_, fd, offset, count);
@@ -596,7 +598,7 @@ Task<> ServerConnection::stream_end() {
     stream_open_ = false;
     if (stream_chunked_) {
         if (!head_only_ && !lost_) transport_->write(std::string_view("0\r\n\r\n"));
-    } else if (stream_left_ > 0) {
+    } else if (stream_sized_ && stream_left_ > 0) {
         close_after_ = true;  // fewer bytes than announced: only a close can say so
     }
     co_return;

@@ -149,7 +149,8 @@ class ServerConnection final : public Protocol,
     bool stream_open_ = false;
     bool stream_chunked_ = false;
     bool head_only_ = false;
-    std::uint64_t stream_left_ = 0;  // with a Content-Length
+    bool stream_sized_ = false;      // the head has a Content-Length
+    std::uint64_t stream_left_ = 0;  // of it
     bool close_after_ = false;
 
     Phase phase_ = Phase::head;
