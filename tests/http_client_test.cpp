@@ -171,6 +171,12 @@ AIO_TEST(HttpClient, TimeoutsAndFailures) {
     http::ClientSession hurried(total);
     EXPECT_THROW(co_await hurried.get(base + "/slow/3000"), aio::TimeoutError);
     EXPECT_EQ(co_await fetch_text(hurried, base + "/slow/1000"), "slept 1000");
+    // The total covers the body too: a head in time does not stop the clock.
+    auto trickling = co_await hurried.get(base + "/trickle/3000");
+    EXPECT_EQ(trickling.status, 200);
+    EXPECT_THROW(co_await trickling.read(), aio::TimeoutError);
+    trickling.release();
+    EXPECT_EQ(co_await fetch_text(hurried, base + "/trickle/1000"), "ab");
     const auto port = server.sockets()[0].port();
     co_await server.shutdown();
     EXPECT_THROW(co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/"),

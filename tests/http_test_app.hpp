@@ -82,6 +82,18 @@ inline aio::Task<http::Response> stream_sized(http::Request& request) {
     co_return out;
 }
 
+// The head and "a" at once, "b" MS milliseconds later.
+inline aio::Task<http::Response> trickle(http::Request& request) {
+    http::Response head;
+    head.headers.add("Content-Length", "2");
+    auto out = co_await request.prepare(std::move(head));
+    co_await out.write("a");
+    co_await aio::sleep(
+        std::chrono::milliseconds(std::atoi(std::string(request.param("ms")).c_str())));
+    co_await out.write("b");
+    co_return out;
+}
+
 // Echoes each message; "bye" is echoed, then the server closes with 4000.
 inline aio::Task<http::Response> ws_echo(http::Request& request) {
     http::WebSocketOptions options;
@@ -156,6 +168,7 @@ inline http::Application test_app() {
         .get("/query", query)
         .get("/stream/{n}", stream)
         .get("/sized", stream_sized)
+        .get("/trickle/{ms}", trickle)
         .get("/ws", ws_echo)
         .get("/plain-upgrade", no_upgrade)
         .get("/redirect/{n}", redirect)

@@ -114,9 +114,10 @@ Task<std::shared_ptr<ClientConnection>> open_connection_to(std::shared_ptr<Sessi
     co_return connection;
 }
 
-// One request and its response's head, on a pooled connection or a new one.
+// One request and its response's head, on a pooled connection or a new one. The deadline (the
+// total timeout's) also bounds the reads of the response's body.
 Task<ClientResponse> send_once(std::shared_ptr<SessionState> state, std::string method, URL url,
-                               const RequestOptions& options) {
+                               const RequestOptions& options, std::optional<TimePoint> deadline) {
     if (state->closed) throw RuntimeError("Session is closed");
     auto lease = std::make_shared<PoolLease>();
     lease->state = state;
@@ -146,7 +147,7 @@ Task<ClientResponse> send_once(std::shared_ptr<SessionState> state, std::string 
         bool retry = false;
         ClientConnection::Head head;
         try {
-            head = co_await connection->exchange(bytes, method == "HEAD");
+            head = co_await connection->exchange(bytes, method == "HEAD", deadline);
         } catch (const ServerDisconnectedError&) {
             // A kept-alive connection the server had just closed: once more, on a new one.
             if (!pooled || connection->answered() || attempt > 0) throw;
@@ -172,15 +173,21 @@ bool is_redirect(int status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// The total timeout, as aiohttp's, runs from here to the last byte of the final response's body,
+// across the redirects.
 Task<ClientResponse> request_with_redirects(std::shared_ptr<SessionState> state, std::string method,
                                             URL url, RequestOptions options) {
+    std::optional<TimePoint> deadline;
+    if (state->options.timeout.total)
+        deadline = get_running_loop().time() + *state->options.timeout.total;
     for (int redirects = 0;; ++redirects) {
         ClientResponse response;
-        if (state->options.timeout.total)
-            response = co_await wait_for(send_once(state, method, url, options),
-                                         *state->options.timeout.total);
+        if (deadline)
+            response = co_await wait_for(
+                send_once(state, method, url, options, deadline),
+                std::max(Duration::zero(), *deadline - get_running_loop().time()));
         else
-            response = co_await send_once(state, method, url, options);
+            response = co_await send_once(state, method, url, options, deadline);
         auto location = response.headers.get("Location");
         if (!options.allow_redirects || !is_redirect(response.status) || !location) {
             response.redirects = redirects;

@@ -1,8 +1,10 @@
 #include "client_connection.hpp"
 
+#include <algorithm>
 #include <system_error>
 
 #include "aio/errors.hpp"
+#include "aio/loop.hpp"
 #include "aio/timeouts.hpp"
 
 namespace aio::http::detail {
@@ -195,16 +197,21 @@ void ClientConnection::body_consumed(Body& body) {
 }
 
 Duration ClientConnection::body_timeout() const {
-    return sock_read_.value_or(std::chrono::hours(24 * 365));
+    Duration wait = sock_read_.value_or(std::chrono::hours(24 * 365));
+    if (deadline_)
+        wait = std::min(wait, std::max(Duration::zero(), *deadline_ - get_running_loop().time()));
+    return wait;
 }
 
 void ClientConnection::abort() noexcept {
     if (transport_ && !lost_) transport_->abort();
 }
 
-Task<ClientConnection::Head> ClientConnection::exchange(std::string request, bool head_only) {
+Task<ClientConnection::Head> ClientConnection::exchange(std::string request, bool head_only,
+                                                        std::optional<TimePoint> deadline) {
     if (lost_ || eof_ || !transport_) throw ServerDisconnectedError("Server disconnected");
     head_only_ = head_only;
+    deadline_ = deadline;
     head_done_ = head_taken_ = message_done_ = answered_ = false;
     if (body_) body_->connection = nullptr;
     body_.reset();
@@ -216,8 +223,8 @@ Task<ClientConnection::Head> ClientConnection::exchange(std::string request, boo
         auto wait = [](ClientConnection& c) -> Task<> {
             co_await c.head_waiter_.wait(aio::detail::OneWaiter::Call::read);
         };
-        if (sock_read_)
-            co_await wait_for(wait(*this), *sock_read_);
+        if (sock_read_ || deadline_)
+            co_await wait_for(wait(*this), body_timeout());
         else
             co_await wait(*this);
     }

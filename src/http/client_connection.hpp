@@ -46,8 +46,10 @@ class ClientConnection final : public Protocol,
         std::shared_ptr<Body> body;  // null when the response has none
     };
     // Sends the request and waits for the response's head. ServerDisconnectedError if the
-    // connection ends first; TimeoutError past sock_read.
-    Task<Head> exchange(std::string request, bool head_only);
+    // connection ends first; TimeoutError past sock_read, or for any read of this response
+    // (head or body) past the deadline (the session's total timeout).
+    Task<Head> exchange(std::string request, bool head_only,
+                        std::optional<TimePoint> deadline = std::nullopt);
     // The response's body (null when it has none).
     const std::shared_ptr<Body>& body() const noexcept { return body_; }
     // The response is whole, the server keeps the connection, and it is open.
@@ -70,6 +72,7 @@ class ClientConnection final : public Protocol,
     llhttp_t parser_{};
     Transport* transport_ = nullptr;
     std::optional<Duration> sock_read_;
+    std::optional<TimePoint> deadline_;  // this response's
     bool decompress_;
     Head head_;
     bool field_open_ = false;

@@ -52,8 +52,9 @@ class WSServerHandshakeError : public ClientError {  // the server did not accep
     using ClientError::ClientError;
 };
 
-// aiohttp's ClientTimeout: total (connecting, sending and the response's head), connect, and
-// sock_read (each wait for data, head or body). Past one: aio::TimeoutError. None: no limit.
+// aiohttp's ClientTimeout: total (the whole request: waiting for a connection, connecting,
+// redirects, and reading the response to its last byte), connect, and sock_read (each wait for
+// data, head or body). Past one: aio::TimeoutError. None: no limit.
 struct ClientTimeout {
     std::optional<Duration> total = std::chrono::seconds(300);
     std::optional<Duration> connect{};
