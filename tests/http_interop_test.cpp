@@ -39,6 +39,31 @@ aio::Task<Ran> run_peer(std::string program, std::vector<std::string> args, std:
     co_return ran;
 }
 
+// A Python peer server (tests/SCRIPT) that prints "Serving on 127.0.0.1:PORT" and ends when its
+// stdin closes.
+struct PeerServer {
+    aio::Process process;
+    std::string address;  // "127.0.0.1:PORT"
+};
+
+aio::Task<PeerServer> start_python_peer(std::string script) {
+    aio::ProcessOptions pipes;
+    pipes.in = aio::PIPE;
+    pipes.out = aio::PIPE;
+    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/" + script};
+    auto process = co_await aio::create_subprocess_exec("/usr/bin/python3", args, pipes);
+    std::string line = co_await aio::wait_for(process.out().readline(), 20s);
+    EXPECT_EQ(line.rfind("Serving on 127.0.0.1:", 0), 0u) << line;
+    while (!line.empty() && line.back() == '\n')
+        line.pop_back();
+    co_return PeerServer{std::move(process), line.substr(line.find("127.0.0.1:"))};
+}
+
+aio::Task<> stop_python_peer(PeerServer& peer) {
+    peer.process.in().close();
+    co_await aio::wait_for(peer.process.wait(), 20s);
+}
+
 // Serves the test app, runs `check` with its base URL, shuts down.
 template <class Check>
 void with_server(Check check) {
@@ -246,14 +271,8 @@ TEST(HttpInterop, ExampleHttpClient) {
 // aio's client against an aiohttp server: keep-alive, gzip, chunked, a redirect, a POST and
 // a WebSocket.
 aio::Task<> client_against_aiohttp() {
-    aio::ProcessOptions pipes;
-    pipes.in = aio::PIPE;
-    pipes.out = aio::PIPE;
-    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/http_peer_aiohttp_server.py"};
-    auto peer = co_await aio::create_subprocess_exec("/usr/bin/python3", args, pipes);
-    const std::string line = co_await aio::wait_for(peer.out().readline(), 20s);
-    const std::string base =
-        "http://127.0.0.1:" + line.substr(line.rfind(':') + 1, line.size() - line.rfind(':') - 2);
+    PeerServer peer = co_await start_python_peer("http_peer_aiohttp_server.py");
+    const std::string base = "http://" + peer.address;
     {
         http::ClientSession session;
         auto r = co_await session.get(base + "/hello");
@@ -278,8 +297,7 @@ aio::Task<> client_against_aiohttp() {
         EXPECT_EQ(ws.close_code(), 1000);
         co_await session.close();
     }
-    peer.in().close();
-    co_await aio::wait_for(peer.wait(), 20s);
+    co_await stop_python_peer(peer);
 }
 
 TEST(HttpInterop, ClientAgainstAiohttpServer) {
@@ -288,14 +306,8 @@ TEST(HttpInterop, ClientAgainstAiohttpServer) {
 
 // aio's WebSocket client against Python's websockets server.
 aio::Task<> client_against_websockets() {
-    aio::ProcessOptions pipes;
-    pipes.in = aio::PIPE;
-    pipes.out = aio::PIPE;
-    std::vector<std::string> args{std::string(AIO_TESTS_DIR) + "/http_peer_websockets_server.py"};
-    auto peer = co_await aio::create_subprocess_exec("/usr/bin/python3", args, pipes);
-    const std::string line = co_await aio::wait_for(peer.out().readline(), 20s);
-    const std::string url =
-        "ws://127.0.0.1:" + line.substr(line.rfind(':') + 1, line.size() - line.rfind(':') - 2);
+    PeerServer peer = co_await start_python_peer("http_peer_websockets_server.py");
+    const std::string url = "ws://" + peer.address;
     {
         http::ClientSession session;
         http::WebSocketOptions options;
@@ -315,8 +327,7 @@ aio::Task<> client_against_websockets() {
         EXPECT_EQ(ws.close_code(), 4001);
         co_await session.close();
     }
-    peer.in().close();
-    co_await aio::wait_for(peer.wait(), 20s);
+    co_await stop_python_peer(peer);
 }
 
 TEST(HttpInterop, WebSocketClientAgainstWebsocketsServer) {
