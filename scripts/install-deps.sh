@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev libssl-dev openssl ca-certificates curl node-llhttp libwslay-dev zlib1g-dev
-  python3-aiohttp python3-websockets nginx-light nghttp2-client wrk)
+  python3-aiohttp python3-websockets nginx-light nghttp2-client wrk chromium)
 [ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
 # make bench: the peers aio is compared with (bench/compare), valgrind and gnuplot
 if [ "${AIO_WITH_BENCH:-0}" = 1 ]; then
