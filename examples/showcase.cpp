@@ -1,15 +1,17 @@
 // The showcase (`make demo`): C10K on loopback. An aio echo server and 10,000 client
 // connections, every one of them doing round trips at once for a few seconds, all on one
 // thread per process; a live progress line, then a summary: round trips, requests/s, latency
-// percentiles, peak memory and memory per connection. Every echoed byte is checked.
+// percentiles, peak memory and memory per connection. Every echoed byte is checked. Then the
+// same job against the talks' Python asyncio echo server (asyncio streams; on uvloop too where
+// python3-uvloop is installed), and the three side by side.
 //
-// Both ends of 10,000 connections need 20,000 fds and more. The demo raises its soft fd limit
-// to what it needs; when the hard limit cannot hold both ends in one process, the server runs
-// in a child process (aio::create_subprocess_exec of this same program, stopped with SIGTERM),
-// and when it cannot even hold one end, the demo says so and uses the connections that fit.
+// The server runs in a child process (aio::create_subprocess_exec of this same program, or of
+// python3, stopped with SIGTERM), so that each server's memory is its own. The demo raises its
+// soft fd limit to what the clients need; when the hard limit cannot hold them, it says so and
+// uses the connections that fit.
 //
 //   showcase [--connections 10000] [--seconds 5] [--size 128] [--backend io_uring|epoll]
-//   showcase --serve [--size N]   (the server half, run by the demo itself)
+//   showcase --serve   (the server half, run by the demo itself)
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -85,16 +87,13 @@ aio::Task<> echo(aio::StreamReader reader, aio::StreamWriter writer) {
     }
 }
 
-aio::Task<aio::Server> listen() {
-    aio::ServerOptions options;
-    options.backlog = 4096;
-    co_return co_await aio::start_server(echo, "127.0.0.1", 0, options);
-}
-
-// The server half as a process of its own: prints its port, serves until SIGTERM, then prints
+// The server half, a process of its own: prints its port, serves until SIGTERM, then prints
 // what it measured of its memory.
 aio::Task<> serve_until_sigterm() {
-    aio::Server server = co_await listen();
+    aio::ServerOptions options;
+    options.backlog = 4096;
+    aio::StreamHandler handler = echo;  // (named: g++ 12)
+    aio::Server server = co_await aio::start_server(std::move(handler), "127.0.0.1", 0, options);
     const long base = rss_bytes();
     std::printf("port %u\n", server.sockets()[0].port());
     std::fflush(stdout);
@@ -194,47 +193,86 @@ struct Options {
     int size = 128;
 };
 
-aio::Task<int> run_demo(Options opt, std::string self) {
-    const auto began = Clock::now();
-    auto& loop = aio::get_running_loop();
+// The talks' echo server in Python's asyncio (streams), run by `python3 -c`: prints its port,
+// serves until SIGTERM, then prints what it measured of its memory, as `showcase --serve`
+// does. With --uvloop it runs on uvloop, or says "unavailable" when that is not installed.
+constexpr const char* kAsyncioServer = R"py(
+import asyncio, resource, signal, sys
+if "--uvloop" in sys.argv:
+    try:
+        import uvloop
+    except ImportError:
+        print("unavailable: uvloop is not installed (Debian: python3-uvloop)", flush=True)
+        sys.exit(0)
+    uvloop.install()
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    // Where the server runs, and how many connections fit.
-    const long hard = hard_fd_limit();
-    long n = opt.connections;
-    const bool one_process = hard >= 2 * n + kFdsBesideConnections;
-    std::string placement = "server and clients in this process";
-    if (!one_process) {
-        placement = "server in a child process: the fd hard limit (" + std::to_string(hard) +
-                    ") cannot hold both ends of " + std::to_string(n) + " connections";
-        if (hard < n + kFdsBesideConnections) {
-            n = std::max(0L, hard - kFdsBesideConnections);
-            std::printf(
-                "note: the fd hard limit is %ld, so only %ld connections fit (run as root "
-                "or raise `ulimit -Hn` for more)\n",
-                hard, n);
-        }
-    }
-    raise_fd_limit(one_process ? 2 * n + kFdsBesideConnections : n + kFdsBesideConnections);
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
 
-    std::printf(
-        "aio C10K showcase on %s: %ld connections to an echo server on 127.0.0.1, "
-        "%.0f s of round trips with %d-byte messages\n(%s)\n",
-        loop.backend_name(), n, opt.seconds, opt.size, placement.c_str());
-    std::fflush(stdout);
+async def echo(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    writer.close()
 
-    std::optional<aio::Server> server;
-    std::optional<aio::Process> child;
+async def main():
+    server = await asyncio.start_server(echo, "127.0.0.1", 0, backlog=4096)
+    base = rss()
+    print("port", server.sockets[0].getsockname()[1], flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print("rss_base", base, "rss_peak", peak, flush=True)
+
+asyncio.run(main())
+)py";
+
+// One round: the load against one server.
+struct Round {
+    std::string server;
+    long connections = 0;  // asked for
+    int connected = 0;
+    int failed = 0;
+    std::string first_error;
+    long mismatches = 0;
+    std::size_t trips = 0;
+    double seconds = 0;  // measured
+    double p50_us = 0, p99_us = 0;
+    long client_kib_per_connection = 0;
+    double server_peak_mib = 0, server_kib_per_connection = 0;
+
+    double rps() const { return seconds > 0 ? static_cast<double>(trips) / seconds : 0; }
+    bool ok() const { return failed == 0 && mismatches == 0 && trips > 0; }
+};
+
+// Starts the server (program and args), runs the load against it, stops it. nullopt if the
+// server says it is unavailable.
+aio::Task<std::optional<Round>> run_round(std::string name, std::string program,
+                                          std::vector<std::string> args, long n,
+                                          const Options& opt) {
+    aio::ProcessOptions po;
+    po.out = aio::PIPE;
+    aio::Process child = co_await aio::create_subprocess_exec(program, args, po);
+    const std::string line = co_await child.out().readline();
     std::uint16_t port = 0;
-    if (one_process) {
-        server = co_await listen();
-        port = server->sockets()[0].port();
-    } else {
-        aio::ProcessOptions po;
-        po.out = aio::PIPE;
-        child = co_await aio::create_subprocess_exec(self, "--serve", po);
-        const std::string line = co_await child->out().readline();
-        if (std::sscanf(line.c_str(), "port %hu", &port) != 1)
-            throw aio::RuntimeError("the server process did not start: '" + line + "'");
+    if (line.rfind("unavailable: ", 0) == 0) {
+        std::printf("%s: not run (%s)\n", name.c_str(), line.substr(13, line.size() - 14).c_str());
+        co_await child.wait();
+        co_return std::nullopt;
+    }
+    if (std::sscanf(line.c_str(), "port %hu", &port) != 1) {
+        child.kill();
+        co_await child.wait();
+        throw aio::RuntimeError(name + ": the server process did not start: '" + line + "'");
     }
 
     Load load;
@@ -257,45 +295,127 @@ aio::Task<int> run_demo(Options opt, std::string self) {
     load.stop = true;
     for (auto& c : clients)
         co_await c;
-    const double measured = std::chrono::duration<double>(Clock::now() - t0).count();
+    Round round;
+    round.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     progress.cancel();
     std::vector<aio::TaskHandle<>> progress_done{progress};
     co_await aio::wait(progress_done);
     if (::isatty(STDOUT_FILENO)) std::printf("\n");
 
     long server_base = 0, server_peak = 0;
-    if (server) {
-        server->close();
-        co_await server->wait_closed();
-    } else {
-        child->terminate();
-        const std::string line = co_await child->out().readline();
-        std::sscanf(line.c_str(), "rss_base %ld rss_peak %ld", &server_base, &server_peak);
-        co_await child->wait();
-    }
+    child.terminate();
+    const std::string memory = co_await child.out().readline();
+    std::sscanf(memory.c_str(), "rss_base %ld rss_peak %ld", &server_base, &server_peak);
+    co_await child.wait();
 
-    const std::size_t trips = load.latencies_ns.size();
-    const double p50 = percentile(load.latencies_ns, 0.50) / 1e3;
-    const double p99 = percentile(load.latencies_ns, 0.99) / 1e3;
-    const double per_conn = n ? kib(rss_connected - rss_before) / static_cast<double>(n) : 0;
-    std::printf("\n%-26s %d of %ld (%d failed)\n", "connections", load.connected, n, load.failed);
-    std::printf("%-26s %zu in %.2f s (every byte checked: %ld mismatches)\n", "round trips", trips,
-                measured, load.mismatches);
-    std::printf("%-26s %.0f\n", "requests/s", static_cast<double>(trips) / measured);
-    std::printf("%-26s p50 %.0f us, p99 %.0f us\n", "latency", p50, p99);
-    if (one_process) {
-        std::printf("%-26s %.1f MiB\n", "peak RSS", kib(peak_rss_bytes()) / 1024);
-        std::printf("%-26s %.1f KiB (both ends)\n", "memory per connection", per_conn);
-    } else {
-        std::printf("%-26s clients %.1f MiB, server %.1f MiB\n", "peak RSS",
-                    kib(peak_rss_bytes()) / 1024, kib(server_peak) / 1024);
-        std::printf("%-26s clients %.1f KiB, server %.1f KiB\n", "memory per connection", per_conn,
-                    n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0);
+    round.server = std::move(name);
+    round.connections = n;
+    round.connected = load.connected;
+    round.failed = load.failed;
+    round.first_error = load.first_error;
+    round.mismatches = load.mismatches;
+    round.trips = load.latencies_ns.size();
+    round.p50_us = percentile(load.latencies_ns, 0.50) / 1e3;
+    round.p99_us = percentile(load.latencies_ns, 0.99) / 1e3;
+    round.client_kib_per_connection =
+        n ? static_cast<long>(kib(rss_connected - rss_before) / static_cast<double>(n)) : 0;
+    round.server_peak_mib = kib(server_peak) / 1024;
+    round.server_kib_per_connection =
+        n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0;
+    co_return round;
+}
+
+void print_summary(const Round& r) {
+    std::printf("\n%-26s %d of %ld (%d failed)\n", "connections", r.connected, r.connections,
+                r.failed);
+    std::printf("%-26s %zu in %.2f s (every byte checked: %ld mismatches)\n", "round trips",
+                r.trips, r.seconds, r.mismatches);
+    std::printf("%-26s %.0f\n", "requests/s", r.rps());
+    std::printf("%-26s p50 %.0f us, p99 %.0f us\n", "latency", r.p50_us, r.p99_us);
+    std::printf("%-26s clients %.1f MiB, server %.1f MiB\n", "peak RSS",
+                kib(peak_rss_bytes()) / 1024, r.server_peak_mib);
+    std::printf("%-26s clients %ld KiB, server %.1f KiB\n", "memory per connection",
+                r.client_kib_per_connection, r.server_kib_per_connection);
+    if (!r.first_error.empty()) std::printf("first error: %s\n", r.first_error.c_str());
+}
+
+// The rounds in columns, the way the talks' claim reads.
+void print_side_by_side(const std::vector<Round>& rounds) {
+    std::printf("\n%-26s", "side by side");
+    for (const Round& r : rounds)
+        std::printf(" %16s", r.server.c_str());
+    std::printf("\n%-26s", "connections held");
+    for (const Round& r : rounds)
+        std::printf(" %16d", r.connected);
+    std::printf("\n%-26s", "round trips");
+    for (const Round& r : rounds)
+        std::printf(" %16zu", r.trips);
+    std::printf("\n%-26s", "requests/s");
+    for (const Round& r : rounds)
+        std::printf(" %16.0f", r.rps());
+    std::printf("\n%-26s", "p99 latency (ms)");
+    for (const Round& r : rounds)
+        std::printf(" %16.1f", r.p99_us / 1e3);
+    std::printf("\n%-26s", "server KiB per connection");
+    for (const Round& r : rounds)
+        std::printf(" %16.1f", r.server_kib_per_connection);
+    std::printf("\n%-26s", "vs aio, requests/s");
+    for (const Round& r : rounds)
+        std::printf(" %15.2fx", rounds[0].rps() > 0 ? r.rps() / rounds[0].rps() : 0.0);
+    std::printf("\n");
+    for (const Round& r : rounds)
+        if (r.server != "aio" && !r.first_error.empty())
+            std::printf("first error (%s): %s\n", r.server.c_str(), r.first_error.c_str());
+}
+
+aio::Task<int> run_demo(Options opt, std::string self) {
+    const auto began = Clock::now();
+    auto& loop = aio::get_running_loop();
+
+    // How many connections fit (each process holds one end of each).
+    const long hard = hard_fd_limit();
+    long n = opt.connections;
+    if (hard < n + kFdsBesideConnections) {
+        n = std::max(0L, hard - kFdsBesideConnections);
+        std::printf(
+            "note: the fd hard limit is %ld, so only %ld connections fit (run as root "
+            "or raise `ulimit -Hn` for more)\n",
+            hard, n);
     }
+    raise_fd_limit(n + kFdsBesideConnections);
+
+    std::printf(
+        "aio C10K showcase on %s: %ld connections to an echo server on 127.0.0.1, "
+        "%.0f s of round trips with %d-byte messages\n(the server in a child process, the "
+        "clients in this one)\n",
+        loop.backend_name(), n, opt.seconds, opt.size);
+    std::fflush(stdout);
+    std::vector<std::string> serve_args{"--serve"};
+    auto aio_round = co_await run_round("aio", self, serve_args, n, opt);
+    print_summary(*aio_round);
+    std::vector<Round> rounds{*aio_round};
+
+    std::printf("\nThe same job against the talks' Python asyncio echo server:\n");
+    std::fflush(stdout);
+    const std::string python = "/usr/bin/python3";
+    for (const char* variant : {"asyncio", "uvloop"}) {
+        std::vector<std::string> args{"-c", kAsyncioServer};
+        if (std::string(variant) == "uvloop") args.push_back("--uvloop");
+        std::optional<Round> round;
+        try {
+            round = co_await run_round(variant, python, args, n, opt);
+        } catch (const std::system_error& e) {  // no python3
+            std::printf("%s: not run (%s: %s)\n", variant, python.c_str(), e.what());
+        }
+        if (round) rounds.push_back(std::move(*round));
+    }
+    print_side_by_side(rounds);
     std::printf("%-26s %.1f s\n", "whole demo",
                 std::chrono::duration<double>(Clock::now() - began).count());
-    if (!load.first_error.empty()) std::printf("first error: %s\n", load.first_error.c_str());
-    co_return load.failed == 0 && load.mismatches == 0 && trips > 0 ? 0 : 1;
+    bool ok = true;
+    for (const Round& r : rounds)
+        ok = ok && r.ok();
+    co_return ok ? 0 : 1;
 }
 
 [[noreturn]] void usage() {
