@@ -150,8 +150,9 @@ class EventLoop {
         return h;
     }
 
-    // loop.call_later(delay, callback). A negative delay throws std::invalid_argument and one
-    // beyond the clock's range std::out_of_range.
+    // loop.call_later(delay, callback). A negative delay is a time in the past, as in asyncio:
+    // due at once, and before timers due later; one beyond the clock's range throws
+    // std::out_of_range.
     template <class Rep, class Period, class F>
     TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& f) {
         return call_at(detail::deadline_after(time(), delay, "call_later"), std::forward<F>(f));

@@ -44,13 +44,12 @@ class SleepAwaiter : Suspension, TimerNode {
 
 }  // namespace detail
 
-// co_await aio::sleep(d). A negative delay throws std::invalid_argument; one beyond the clock's
-// range std::out_of_range.
+// co_await aio::sleep(d). A negative delay is sleep(0), as in asyncio; one beyond the clock's
+// range throws std::out_of_range.
 template <class Rep, class Period>
 detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) {
     const Duration d = detail::to_duration(delay, "sleep");
-    if (d < Duration::zero()) throw std::invalid_argument("sleep: negative delay");
-    return detail::SleepAwaiter(d);
+    return detail::SleepAwaiter(std::max(d, Duration::zero()));
 }
 
 }  // namespace aio

@@ -29,8 +29,10 @@ Duration to_duration(std::chrono::duration<Rep, Period> d, const char* what) {
 template <class Rep, class Period>
 TimePoint deadline_after(TimePoint now, std::chrono::duration<Rep, Period> d, const char* what) {
     const Duration delay = to_duration(d, what);
-    if (delay < Duration::zero())
-        throw std::invalid_argument(std::string(what) + ": negative delay");
+    if (delay < Duration::zero()) {  // in the past, as asyncio's loop.time() + delay
+        if (now.time_since_epoch() < Duration::min() - delay) return TimePoint::min();
+        return now + delay;
+    }
     if (delay > TimePoint::max() - now)
         throw std::out_of_range(std::string(what) + ": delay too large");
     return now + delay;
