@@ -1,4 +1,5 @@
 // Event, Lock, Semaphore, BoundedSemaphore, Condition, Barrier: asyncio's documented behaviour.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,10 @@ AIO_TEST(Condition, WaitForPredicate) {
         auto held = co_await cond.scoped();
         EXPECT_TRUE(co_await cond.wait_for([&] { return value >= 3; }));
         EXPECT_EQ(value, 3);
+        // The predicate's own value comes back, as asyncio's wait_for returns it.
+        auto even = co_await cond.wait_for(
+            [&] { return value % 2 == 0 ? std::optional<int>(value) : std::nullopt; });
+        EXPECT_EQ(even, std::optional<int>(4));
     }
     co_await s;
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "aio/detail/wait_list.hpp"
@@ -136,10 +137,11 @@ class Condition {
     // Releases the lock, waits for notify(), reacquires the lock (even when cancelled).
     // RuntimeError unless the lock is held.
     Task<> wait();
-    // Waits until predicate() is true; returns its last value.
+    // Waits until predicate() is true; returns its last value, as asyncio does (a predicate
+    // may return anything that tests as true or false: an optional, a pointer).
     template <class Predicate>
-    Task<bool> wait_for(Predicate predicate) {
-        bool result = predicate();
+    Task<std::decay_t<std::invoke_result_t<Predicate&>>> wait_for(Predicate predicate) {
+        auto result = predicate();
         while (!result) {
             co_await wait();
             result = predicate();
