@@ -297,7 +297,7 @@ namespace detail {
 // The suspension of asyncio's _wait(): counts completions through nodes on the ready queue and
 // wakes the task when return_when is met or the timeout passes. Cancelling the waiting task
 // leaves the futures alone.
-class WaitAwaiter : Suspension, TimerNode {
+class [[nodiscard]] WaitAwaiter : Suspension, TimerNode {
   public:
     WaitAwaiter(std::vector<FutureBase*> fs, ReturnWhen when, std::optional<Duration> timeout);
     ~WaitAwaiter();

@@ -67,7 +67,7 @@ decltype(auto) copy_or_take(State& s) {
 // The awaiter for anything future-like: completes with the value, or throws its exception.
 // Cancelling the awaiting task cancels the awaited future, as in asyncio.
 template <class State, bool Move>
-class FutureAwaiter : Suspension, DoneWaiter {
+class [[nodiscard]] FutureAwaiter : Suspension, DoneWaiter {
   public:
     explicit FutureAwaiter(State* s) noexcept
         : Suspension(&cancel_wait), DoneWaiter(&on_done), state_(s) {}

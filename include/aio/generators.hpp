@@ -140,7 +140,7 @@ class AsyncGenerator {
         if (h_) h_.destroy();
     }
 
-    struct NextAwaiter {
+    struct [[nodiscard]] NextAwaiter {
         std::coroutine_handle<promise_type> h;
         bool await_ready() const {
             if (!h) throw InvalidStateError("next() on an empty (moved-from) AsyncGenerator");

@@ -186,7 +186,7 @@ class BasicQueue : public QueueCore {
     // The awaiting side of put()/get(). When the operation can complete at once (and the task
     // has coop budget left) it does, with no coroutine frame; otherwise it runs the waiting
     // coroutine (put_slow/get_slow), which follows asyncio's loop exactly.
-    class PutAwaiter {
+    class [[nodiscard]] PutAwaiter {
       public:
         PutAwaiter(BasicQueue& q, T item) : q_(q), item_(std::move(item)) {}
         bool await_ready() {
@@ -210,7 +210,7 @@ class BasicQueue : public QueueCore {
         Task<> slow_;
     };
 
-    class GetAwaiter {
+    class [[nodiscard]] GetAwaiter {
       public:
         explicit GetAwaiter(BasicQueue& q) noexcept : q_(q) {}
         bool await_ready() {

@@ -14,7 +14,7 @@ namespace aio {
 
 namespace detail {
 
-class SleepAwaiter : Suspension, TimerNode {
+class [[nodiscard]] SleepAwaiter : Suspension, TimerNode {
   public:
     explicit SleepAwaiter(Duration delay) noexcept : Suspension(&cancel_wait), TimerNode(&expired) {
         when = TimePoint(delay);  // the delay, until the deadline is known at suspension

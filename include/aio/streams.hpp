@@ -105,7 +105,7 @@ class StreamReader {
 
 // (Derived from the wait, so that its flags fill the wait's tail padding: it is in the frame of
 // every task that reads a stream.)
-class StreamReader::ReadAwaiter : detail::OneWaiter::Awaiter {
+class [[nodiscard]] StreamReader::ReadAwaiter : detail::OneWaiter::Awaiter {
   public:
     ReadAwaiter(StreamReader& r, long n) noexcept;
     bool await_ready();
@@ -174,7 +174,7 @@ class StreamWriter {
     std::shared_ptr<detail::StreamCore> core_;
 };
 
-class StreamWriter::DrainAwaiter {
+class [[nodiscard]] StreamWriter::DrainAwaiter {
   public:
     explicit DrainAwaiter(StreamWriter& w) noexcept : w_(w) {}
     bool await_ready() const noexcept { return !w_.must_wait(); }

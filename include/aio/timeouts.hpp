@@ -136,7 +136,7 @@ namespace detail {
 // shield: waits for `inner` but, when the awaiting task is cancelled, leaves inner running. Two
 // loop hops from inner's completion to the waiter, as asyncio's outer future takes.
 template <class T>
-class ShieldAwaiter : Suspension, DoneWaiter, Runnable {
+class [[nodiscard]] ShieldAwaiter : Suspension, DoneWaiter, Runnable {
   public:
     explicit ShieldAwaiter(TaskHandle<T> inner) noexcept
         : Suspension(&cancel_wait),
