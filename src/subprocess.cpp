@@ -219,8 +219,8 @@ Task<> feed(std::optional<StreamWriter> stdin_pipe, std::string input) {
     writer.close();
 }
 
-Task<std::string> read_to_eof(std::optional<StreamReader> reader) {
-    if (!reader) co_return std::string();
+Task<std::optional<std::string>> read_to_eof(std::optional<StreamReader> reader) {
+    if (!reader) co_return std::nullopt;
     co_return co_await reader->read();
 }
 
@@ -245,15 +245,15 @@ Task<int> Process::wait() {
     co_return *state->returncode;
 }
 
-Task<std::pair<std::string, std::string>> Process::communicate() {
+Task<Process::Output> Process::communicate() {
     return communicate(std::string());
 }
 
-Task<std::pair<std::string, std::string>> Process::communicate(std::string input) {
+Task<Process::Output> Process::communicate(std::string input) {
     auto results =
         co_await gather(feed(in_, std::move(input)), read_to_eof(out_), read_to_eof(err_));
     co_await wait();
-    co_return std::pair{std::move(std::get<1>(results)), std::move(std::get<2>(results))};
+    co_return Output{std::move(std::get<1>(results)), std::move(std::get<2>(results))};
 }
 
 void Process::send_signal(int sig) {

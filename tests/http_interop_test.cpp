@@ -33,8 +33,8 @@ aio::Task<Ran> run_peer(std::string program, std::vector<std::string> args, std:
     auto process = co_await aio::create_subprocess_exec(program, args, pipes);
     Ran ran;
     auto [out, err] = co_await aio::wait_for(process.communicate(std::move(input)), 30s);
-    ran.out = std::move(out);
-    ran.err = std::move(err);
+    ran.out = std::move(out).value();
+    ran.err = std::move(err).value();
     ran.status = co_await process.wait();
     co_return ran;
 }

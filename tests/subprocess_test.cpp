@@ -69,7 +69,7 @@ AIO_TEST(Subprocess, ExecReadsStdout) {
     EXPECT_GT(proc.pid(), 0);
     auto [out, err] = co_await proc.communicate();
     EXPECT_EQ(out, "hello world\n");
-    EXPECT_EQ(err, "");
+    EXPECT_EQ(err, std::nullopt);  // not a pipe: asyncio's None
     EXPECT_EQ(proc.returncode(), 0);
     EXPECT_EQ(co_await proc.wait(), 0);  // again: at once
 }
@@ -95,7 +95,7 @@ AIO_TEST(Subprocess, StdinRoundTripWithBackPressure) {
     for (int i = 0; input.size() < (1 << 20); ++i)
         input += "line " + std::to_string(i) + "\n";
     auto [out, err] = co_await proc.communicate(input);
-    EXPECT_EQ(out.size(), input.size());
+    EXPECT_EQ(out->size(), input.size());
     EXPECT_TRUE(out == input);
     EXPECT_EQ(proc.returncode(), 0);
 }
@@ -127,7 +127,7 @@ AIO_TEST(Subprocess, StderrModes) {
     auto p2 = co_await aio::create_subprocess_shell("echo out; echo err >&2", merged);
     auto [out2, err2] = co_await p2.communicate();
     EXPECT_EQ(out2, "out\nerr\n");
-    EXPECT_EQ(err2, "");
+    EXPECT_EQ(err2, std::nullopt);
     EXPECT_THROW(p2.err(), aio::RuntimeError);
     EXPECT_THROW(p2.in(), aio::RuntimeError);
 
@@ -138,6 +138,7 @@ AIO_TEST(Subprocess, StderrModes) {
     auto p3 = co_await aio::create_subprocess_shell("cat; echo gone >&2; echo done", quiet);
     auto [out3, err3] = co_await p3.communicate();
     EXPECT_EQ(out3, "done\n");  // cat read EOF from /dev/null at once; stderr went nowhere
+    EXPECT_EQ(err3, std::nullopt);
 
     aio::ProcessOptions bad;
     bad.out = aio::STDOUT;
@@ -208,7 +209,7 @@ AIO_TEST(Subprocess, AioFdsAreNotInherited) {
     auto other = co_await aio::create_subprocess_exec("cat", piped_in_out());
     auto proc = co_await aio::create_subprocess_exec("ls", "-l", "/proc/self/fd", piped_out());
     auto [out, err] = co_await proc.communicate();
-    std::istringstream lines(out);
+    std::istringstream lines(out.value());
     int pipes = 0;
     for (std::string line; std::getline(lines, line);) {
         EXPECT_EQ(line.find("socket:"), std::string::npos) << line;
@@ -223,7 +224,7 @@ AIO_TEST(Subprocess, AioFdsAreNotInherited) {
 
 AIO_TEST(Subprocess, TwoHundredChildrenLeaveNoZombieAndNoFd) {
     const std::size_t fds = open_fds();
-    std::vector<aio::TaskHandle<std::pair<std::string, std::string>>> runs;
+    std::vector<aio::TaskHandle<aio::Process::Output>> runs;
     std::vector<aio::Process> procs;
     for (int i = 0; i < 200; ++i) {
         aio::ProcessOptions o = piped_in_out();
@@ -235,6 +236,7 @@ AIO_TEST(Subprocess, TwoHundredChildrenLeaveNoZombieAndNoFd) {
     for (int i = 0; i < 200; ++i) {
         auto [out, err] = co_await runs[i];
         EXPECT_EQ(out, std::to_string(i));
+        EXPECT_EQ(err, "");  // a pipe, empty
         EXPECT_EQ(procs[i].returncode(), 0);
     }
     runs.clear();

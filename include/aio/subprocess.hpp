@@ -58,10 +58,11 @@ class Process {
     // pipe nobody reads: communicate() reads them.)
     Task<int> wait();
     // Writes input to stdin and closes it (if stdin is a pipe), reads stdout and stderr to EOF
-    // (those that are pipes; "" for the others) and waits for the exit. A child that exits
-    // without reading all of its input is not an error.
-    Task<std::pair<std::string, std::string>> communicate();
-    Task<std::pair<std::string, std::string>> communicate(std::string input);
+    // and waits for the exit: (stdout, stderr), each nullopt unless it is a pipe, as asyncio's
+    // None. A child that exits without reading all of its input is not an error.
+    using Output = std::pair<std::optional<std::string>, std::optional<std::string>>;
+    Task<Output> communicate();
+    Task<Output> communicate(std::string input);
     // std::system_error(ESRCH) once the child has been reaped (asyncio's ProcessLookupError).
     void send_signal(int sig);
     void terminate();  // SIGTERM
