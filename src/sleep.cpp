@@ -2,6 +2,10 @@
 
 namespace aio::detail {
 
+Task<> sleep_task(Duration delay) {
+    co_await SleepAwaiter(delay);
+}
+
 void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
     task_ = &current_task_for_await();
     EventLoop& loop = task_->loop();

@@ -193,4 +193,17 @@ AIO_TEST(AsCompleted, RaisesEachFailureInTurnAndTimesOut) {
     EXPECT_THROW(co_await fs[2], aio::CancelledError);
 }
 
+// create_task and gather take any awaitable, as asyncio's do: aio::sleep(), a queue's get().
+AIO_TEST(Gather, AnyAwaitable) {
+    const auto t0 = aio::get_running_loop().time();
+    auto sleeper = aio::create_task(aio::sleep(1s));
+    co_await sleeper;
+    aio::Queue<int> q;
+    q.put_nowait(1);
+    auto [slept, got] = co_await aio::gather(aio::sleep(1s), q.get());
+    EXPECT_EQ(got, 1);
+    EXPECT_EQ(slept, std::monostate{});
+    EXPECT_EQ(aio::get_running_loop().time() - t0, 2s);
+}
+
 }  // namespace

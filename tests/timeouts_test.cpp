@@ -1,4 +1,5 @@
 // timeout(), timeout_at(), wait_for() and shield(), with asyncio 3.11+ cancel counting.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,53 @@ AIO_TEST(WaitFor, ZeroOrNegativeTimeoutNeverStartsTheBody) {
     auto done = aio::create_task(after(0s, 4));
     co_await aio::sleep(1s);
     EXPECT_EQ(co_await aio::wait_for(done, 0s), 4);  // already done: its result
+}
+
+// asyncio.wait_for takes any awaitable, and timeout=None.
+AIO_TEST(WaitFor, AnyAwaitable) {
+    aio::Queue<int> q;
+    EXPECT_THROW(co_await aio::wait_for(q.get(), 10ms), aio::TimeoutError);
+    q.put_nowait(7);
+    EXPECT_EQ(co_await aio::wait_for(q.get(), 10ms), 7);
+    aio::Queue<int> one(1);
+    one.put_nowait(1);
+    EXPECT_THROW(co_await aio::wait_for(one.put(2), 10ms), aio::TimeoutError);
+    EXPECT_EQ(one.qsize(), 1u);  // the put that timed out left nothing behind
+
+    const auto t0 = aio::get_running_loop().time();
+    EXPECT_THROW(co_await aio::wait_for(aio::sleep(5s), 1s), aio::TimeoutError);
+    co_await aio::wait_for(aio::sleep(1s), 5s);
+    EXPECT_EQ(aio::get_running_loop().time() - t0, 2s);
+
+    // A future is cancelled at the timeout, as asyncio's.
+    aio::Future<int> never;
+    EXPECT_THROW(co_await aio::wait_for(never, 1s), aio::TimeoutError);
+    EXPECT_TRUE(never.cancelled());
+    aio::Future<int> soon;
+    aio::get_running_loop().call_later(10ms, [soon]() mutable { soon.set_result(3); });
+    EXPECT_EQ(co_await aio::wait_for(soon, 1s), 3);
+
+    // timeout=None: no limit.
+    EXPECT_EQ(co_await aio::wait_for(after(10s, 42), std::nullopt), 42);
+    q.put_nowait(8);
+    EXPECT_EQ(co_await aio::wait_for(q.get(), std::nullopt), 8);
+    std::optional<aio::Duration> limit = 1s;
+    EXPECT_THROW(co_await aio::wait_for(aio::sleep(2s), limit), aio::TimeoutError);
+}
+
+AIO_TEST(Shield, AnyAwaitable) {
+    aio::Queue<int> q;
+    auto shielded_get = [](aio::Queue<int>& q) -> aio::Task<int> {
+        co_return co_await aio::shield(q.get());
+    };
+    auto waiter = aio::create_task(shielded_get(q));
+    co_await aio::sleep(0s);
+    waiter.cancel();
+    EXPECT_THROW(co_await waiter, aio::CancelledError);
+    q.put_nowait(5);  // the shielded get still waits, and takes it
+    co_await aio::sleep(0s);
+    EXPECT_EQ(q.qsize(), 0u);
+    co_await aio::shield(aio::sleep(1s));
 }
 
 AIO_TEST(Shield, CancellingTheWaiterLeavesTheInnerTaskRunning) {

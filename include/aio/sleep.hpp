@@ -8,11 +8,14 @@
 #include "aio/detail/task_base.hpp"
 #include "aio/detail/timer_heap.hpp"
 #include "aio/loop.hpp"
+#include "aio/task.hpp"
 #include "aio/time.hpp"
 
 namespace aio {
 
 namespace detail {
+
+Task<> sleep_task(Duration delay);
 
 class [[nodiscard]] SleepAwaiter : Suspension, TimerNode {
   public:
@@ -30,6 +33,9 @@ class [[nodiscard]] SleepAwaiter : Suspension, TimerNode {
         if (state_ == State::cancelled) task_->throw_cancelled();
         task_->throw_if_cancel_pending();
     }
+    // For create_task(aio::sleep(d)), wait_for, gather and shield. (Before suspension `when`
+    // holds the delay.)
+    Task<> as_task() && { return sleep_task(when.time_since_epoch()); }
 
   private:
     enum class State : unsigned char { waiting, cancelled, done };

@@ -130,6 +130,29 @@ Task<T> wait_for(Task<T> coro, std::chrono::duration<Rep, Period> delay) {
     Task<T> body = cm.run(std::move(coro));
     co_return co_await std::move(body);
 }
+// Any other awaitable: a future (cancelled at the timeout, as asyncio's), aio::sleep(), a
+// queue's get() or put(), a stream's read(n) or drain().
+template <class T, class Rep, class Period>
+Task<T> wait_for(Future<T> future, std::chrono::duration<Rep, Period> delay) {
+    return wait_for(detail::await_future(std::move(future)), delay);
+}
+template <TaskConvertible A, class Rep, class Period>
+auto wait_for(A awaitable, std::chrono::duration<Rep, Period> delay) {
+    return wait_for(std::move(awaitable).as_task(), delay);
+}
+// asyncio.wait_for(aw, timeout=None): no time limit (a nullopt delay).
+template <class A>
+auto wait_for(A awaitable, std::optional<Duration> delay) {
+    if constexpr (TaskConvertible<A>) {
+        return wait_for(std::move(awaitable).as_task(), delay);
+    } else {
+        using Awaited = decltype(wait_for(std::move(awaitable), Duration::zero()));
+        return [](A aw, std::optional<Duration> d) -> Awaited {
+            if (d) co_return co_await wait_for(std::move(aw), *d);
+            co_return co_await std::move(aw);
+        }(std::move(awaitable), delay);
+    }
+}
 
 namespace detail {
 
@@ -199,6 +222,10 @@ detail::ShieldAwaiter<T> shield(TaskHandle<T> task) {
 template <class T>
 detail::ShieldAwaiter<T> shield(Task<T> coro) {
     return detail::ShieldAwaiter<T>(create_task(std::move(coro)));
+}
+template <TaskConvertible A>
+auto shield(A awaitable) {
+    return shield(std::move(awaitable).as_task());
 }
 
 }  // namespace aio
