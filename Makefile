@@ -1,7 +1,7 @@
 # The README's commands. Each one installs the Debian packages it needs first (when run as root).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test demo bench bench-tls bench-http asan tsan clang fuzz fuzz-short fuzz-build soak clean
+.PHONY: deps test demo bench bench-tls bench-http bench-wardial bench-scalability asan tsan clang fuzz fuzz-short fuzz-build soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -42,6 +42,18 @@ bench-http:
 	bench/http_compare
 	bench/http_client_compare
 
+# wardial's full loopback scan beside asyncio's and thread pools' (writes docs/wardial_benchmarks.md)
+bench-wardial: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target wardial wardial_threads
+	python3 bench/wardial_compare.py build/release
+
+# The talks' table, processes vs threads vs async, measured (writes docs/scalability.md/.png)
+bench-scalability: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target echo_server loadgen echo_threads echo_fork
+	python3 bench/scalability_compare.py build/release
+
 asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
@@ -73,7 +85,7 @@ soak: deps
 # the inputs that reach new code are added to fuzz/corpus/<target>, which `make test` replays.
 # `make fuzz-short` (CI) gives each target FUZZ_SECONDS and keeps what it finds out of the tree.
 FUZZ_RUNS ?= 10000000
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= stream_reader tls_records http_request websocket_frames
 fuzz: fuzz-build
 	for t in $(FUZZ_TARGETS); do \
@@ -94,7 +106,7 @@ fuzz-short: fuzz-build
 fuzz-build:
 	AIO_WITH_CLANG=1 scripts/install-deps.sh
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
 
 clean:
 	rm -rf build

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev libssl-dev openssl ca-certificates curl node-llhttp libwslay-dev zlib1g-dev
   python3-aiohttp python3-websockets nginx-light nghttp2-client wrk chromium)
-[ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang)
+# (clang, and compiler-rt for its sanitizers and libFuzzer: make clang, make fuzz)
+[ "${AIO_WITH_CLANG:-0}" = 1 ] && packages+=(clang libclang-rt-dev)
 # make bench: the peers aio is compared with (bench/compare), valgrind and gnuplot
 if [ "${AIO_WITH_BENCH:-0}" = 1 ]; then
   packages+=(python3 python3-uvloop golang-go libboost-dev librust-tokio-dev valgrind gnuplot-nox
