@@ -159,6 +159,15 @@ class Scan {
         try {
             auto connecting = aio::open_connection(target.host, target.port);
             auto [reader, writer] = co_await aio::wait_for(std::move(connecting), timeout_);
+            const auto local = writer.get_extra_info("sockname");
+            const auto peer = writer.get_extra_info("peername");
+            if (local && peer && local->to_string() == peer->to_string()) {
+                // TCP's simultaneous open: connecting to a free port of this host's ephemeral
+                // range can meet itself. Nothing listens there.
+                writer.close();
+                ++tried_;
+                co_return;
+            }
             Found found{sort_key(target.host, target.port), target.host, target.port, {}};
             if (options_.banner) found.banner = co_await read_banner(reader);
             writer.close();

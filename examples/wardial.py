@@ -62,6 +62,9 @@ class Scan:
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(host, port), self.options.timeout)
+            if writer.get_extra_info("sockname") == writer.get_extra_info("peername"):
+                writer.close()  # a connection to itself (TCP's simultaneous open): not open
+                return
             banner = await self.read_banner(reader) if self.options.banner else ""
             writer.close()
             self.open.append((ipaddress.ip_address(host), port, banner))
