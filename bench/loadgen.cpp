@@ -7,7 +7,9 @@
 //   loadgen --port P [--host 127.0.0.1] [--connections 100] [--size 1024] [--duration 5]
 //           [--warmup 1] [--cpu K] [--max-size N] [--report S]
 // prints: loadgen connections=.. size=.. seconds=.. requests=.. rps=.. p50_us=.. p99_us=.. errors=0
-// and exits 1 if a byte came back wrong or a connection failed. Loopback addresses only.
+// ready_ms=.. (from the first connect until every connection had its first echo: how fast the
+// server takes on connections), and exits 1 if a byte came back wrong or a connection failed.
+// Loopback addresses only.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,6 +148,9 @@ int main(int argc, char** argv) {
     inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr);
 
     const int ep = epoll_create1(EPOLL_CLOEXEC);
+    const auto connecting = Clock::now();
+    std::optional<Clock::duration> ready;  // every connection has had its first echo
+    int answered = 0;
     std::vector<Connection> conns(o.connections);
     for (int i = 0; i < o.connections; ++i) {
         Connection& c = conns[i];
@@ -213,7 +219,7 @@ int main(int argc, char** argv) {
                                 .count(),
                             UINT32_MAX)));
                 }
-                ++c.seq;
+                if (c.seq++ == 0 && ++answered == o.connections) ready = now - connecting;
                 start_request(ep, c, i, o.max_size);
             }
         }
@@ -227,9 +233,10 @@ int main(int argc, char** argv) {
     };
     std::printf(
         "loadgen connections=%d size=%zu seconds=%.2f requests=%llu rps=%.0f p50_us=%.1f "
-        "p99_us=%.1f errors=%llu\n",
+        "p99_us=%.1f errors=%llu ready_ms=%.1f\n",
         o.connections, o.size, seconds, static_cast<unsigned long long>(requests),
-        requests / seconds, pct(0.50), pct(0.99), static_cast<unsigned long long>(errors));
+        requests / seconds, pct(0.50), pct(0.99), static_cast<unsigned long long>(errors),
+        ready ? std::chrono::duration<double, std::milli>(*ready).count() : -1.0);
     for (auto& c : conns)
         close(c.fd);
     return errors == 0 ? 0 : 1;
