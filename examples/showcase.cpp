@@ -247,7 +247,7 @@ struct Round {
     std::size_t trips = 0;
     double seconds = 0;  // measured
     double p50_us = 0, p99_us = 0;
-    long client_kib_per_connection = 0;
+    double client_kib_per_connection = 0;
     double server_peak_mib = 0, server_kib_per_connection = 0;
 
     double rps() const { return seconds > 0 ? static_cast<double>(trips) / seconds : 0; }
@@ -318,7 +318,7 @@ aio::Task<std::optional<Round>> run_round(std::string name, std::string program,
     round.p50_us = percentile(load.latencies_ns, 0.50) / 1e3;
     round.p99_us = percentile(load.latencies_ns, 0.99) / 1e3;
     round.client_kib_per_connection =
-        n ? static_cast<long>(kib(rss_connected - rss_before) / static_cast<double>(n)) : 0;
+        n ? kib(rss_connected - rss_before) / static_cast<double>(n) : 0.0;
     round.server_peak_mib = kib(server_peak) / 1024;
     round.server_kib_per_connection =
         n ? kib(server_peak - server_base) / static_cast<double>(n) : 0.0;
@@ -334,7 +334,7 @@ void print_summary(const Round& r) {
     std::printf("%-26s p50 %.0f us, p99 %.0f us\n", "latency", r.p50_us, r.p99_us);
     std::printf("%-26s clients %.1f MiB, server %.1f MiB\n", "peak RSS",
                 kib(peak_rss_bytes()) / 1024, r.server_peak_mib);
-    std::printf("%-26s clients %ld KiB, server %.1f KiB\n", "memory per connection",
+    std::printf("%-26s clients %.1f KiB, server %.1f KiB\n", "memory per connection",
                 r.client_kib_per_connection, r.server_kib_per_connection);
     if (!r.first_error.empty()) std::printf("first error: %s\n", r.first_error.c_str());
 }
