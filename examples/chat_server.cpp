@@ -9,6 +9,7 @@
 #include <aio/aio.hpp>
 #include <aio/http.hpp>
 
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
