@@ -2,17 +2,22 @@
 50 on random ports found by a scan of all 65,535, a /29 network, a banner, IPv6, and the
 targets and arguments it must refuse.
 
-The listeners are on 127.42.42.42, not 127.0.0.1: other tests running beside this one listen on
-127.0.0.1 and would be found too. Only a listener on a wildcard address (0.0.0.0, ::) reaches
-this address as well; those are read from /proc/net/tcp* and allowed.
+The listeners are on 127.A.B.42, A and B drawn at random, not on 127.0.0.1: other tests running
+beside this one (this one on the other backend too) listen on loopback and would be found.
+Only a listener on a wildcard address (0.0.0.0, ::) reaches this address as well; those are read
+from /proc/net/tcp* and allowed.
   wardial_test.py WARDIAL WARDIAL_PY"""
 import asyncio
+import os
+import random
 import socket
 import subprocess
 import sys
 
 WARDIAL, WARDIAL_PY = sys.argv[1], sys.argv[2]
-HOST = "127.42.42.42"
+rng = random.Random(os.getpid())
+NET = "127.%d.%d." % (rng.randrange(1, 255), rng.randrange(1, 255))
+HOST = NET + "42"
 
 
 def listen(host, family=socket.AF_INET, port=0):
@@ -81,15 +86,15 @@ def full_scan():
 
 
 def network_and_banner():
-    quiet = listen("127.42.42.41")
+    quiet = listen(NET + "41")
     port = quiet.getsockname()[1]
-    talker = listen("127.42.42.45", port=port)  # the same port, another host of the /29
+    talker = listen(NET + "45", port=port)  # the same port, another host of the /29
 
     async def serve_banner():
-        server = await asyncio.start_server(banner, sock=listen("127.42.42.46", port=port))
+        server = await asyncio.start_server(banner, sock=listen(NET + "46", port=port))
         async with server:
             proc = await asyncio.create_subprocess_exec(
-                WARDIAL, "127.42.42.40/29", "--ports", "%d" % port, "--banner", "--timeout", "0.5",
+                WARDIAL, NET + "40/29", "--ports", "%d" % port, "--banner", "--timeout", "0.5",
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
             out, err = await proc.communicate()
             return proc.returncode, out.decode(), err.decode()
@@ -102,11 +107,11 @@ def network_and_banner():
 
     status, out, err = asyncio.run(serve_banner())
     assert status == 0, err
-    expected = ["127.42.42.41:%d open" % port, "127.42.42.45:%d open" % port,
-                "127.42.42.46:%d open  SSH-2.0-aio-test" % port]
+    expected = [NET + "41:%d open" % port, NET + "45:%d open" % port,
+                NET + "46:%d open  SSH-2.0-aio-test" % port]
     wild = port in wildcard_listeners()
     lines = [l for l in out.splitlines() if not (wild and l.split(":")[0] not in
-                                                 ("127.42.42.41", "127.42.42.45", "127.42.42.46"))]
+                                                 (NET + "41", NET + "45", NET + "46"))]
     assert lines == expected, out
     assert err.startswith("8 ports tried in "), err
     quiet.close()
