@@ -44,15 +44,25 @@ const std::string& TaskBase::cancel_message() const noexcept {
     return extras_ ? extras_->cancel_message : empty;
 }
 
-void TaskBase::throw_cancelled() const {
+void TaskBase::throw_cancelled() {
+    must_cancel_ = false;  // delivered: a request made while it was on its way is spent
     throw CancelledError(cancel_message());
 }
 
+// As asyncio's Task.cancel: a task waiting on something has that cancelled, and gets its
+// CancelledError, with the first request's message, when it runs next. A second request in the
+// meantime reaches what it waits on again (a task waited on may have ignored the first), and
+// otherwise leaves a pending cancel, which the delivery of the CancelledError clears (as
+// asyncio's __step clears _must_cancel when it throws a CancelledError in).
 bool TaskBase::cancel(std::string msg) {
     if (done()) return false;
     ++num_cancels_requested_;
-    if (!msg.empty() || extras_) extras().cancel_message = std::move(msg);
-    if (waiting_on_ && waiting_on_->cancel_fn(waiting_on_, *this)) return true;
+    const bool first = !cancel_delivering_;
+    if (first && (!msg.empty() || extras_)) extras().cancel_message = std::move(msg);
+    if (waiting_on_ && waiting_on_->cancel_fn(waiting_on_, *this)) {
+        cancel_delivering_ = true;
+        return true;
+    }
     must_cancel_ = true;
     return true;
 }
@@ -81,6 +91,7 @@ void TaskBase::step() noexcept {
     loop.current_ = this;
     loop.budget_ = kCoopBudget;
     waiting_on_ = nullptr;
+    cancel_delivering_ = false;
     if (!started_) {
         started_ = true;
         if (must_cancel_) {  // cancelled before it ever ran: the body never starts

@@ -303,4 +303,40 @@ TEST(Run, CancelledErrorIsNotAStdException) {
     EXPECT_TRUE(caught_as_cancelled);
 }
 
+// asyncio: two cancel() calls before a waiting task runs again deliver one CancelledError, with
+// the first request's message, and the second request does not come back at the next await.
+aio::Task<std::string> ride_out_a_cancel(aio::Task<> waiting) {
+    std::string message = "no error";
+    try {
+        co_await std::move(waiting);
+    } catch (const aio::CancelledError& e) {
+        message = e.message();
+    }
+    co_await aio::sleep(1s);  // a second CancelledError would come here
+    co_return message;
+}
+
+aio::Task<> cancel_twice(aio::Task<> waiting) {
+    auto t = aio::create_task(ride_out_a_cancel(std::move(waiting)));
+    co_await aio::sleep(0s);  // it waits now
+    t.cancel("first");
+    t.cancel("second");
+    EXPECT_EQ(co_await t, "first");
+    EXPECT_EQ(t.cancelling(), 2);
+}
+
+AIO_TEST(Tasks, TwoCancelsInOneStepDeliverOneCancelledError) {
+    co_await cancel_twice([]() -> aio::Task<> { co_await aio::sleep(1h); }());
+    aio::Lock lock;
+    co_await lock.acquire();
+    co_await cancel_twice([](aio::Lock& l) -> aio::Task<> { co_await l.acquire(); }(lock));
+    aio::Queue<int> q;
+    co_await cancel_twice([](aio::Queue<int>& q) -> aio::Task<> { (void)co_await q.get(); }(q));
+    aio::Event event;
+    co_await cancel_twice([](aio::Event& e) -> aio::Task<> { co_await e.wait(); }(event));
+    aio::Future<int> never;
+    co_await cancel_twice([](aio::Future<int> f) -> aio::Task<> { (void)co_await f; }(never));
+    lock.release();
+}
+
 }  // namespace

@@ -92,10 +92,12 @@ class FutureBase {
     unsigned refs_ = 0;
     State state_ = State::pending;
     bool retrieved_ = false;
-    // TaskBase's two flags, kept here where they fill padding: tasks are what aio makes most of,
-    // and bytes per task is a benchmark target.
-    bool must_cancel_ = false;
-    bool started_ = false;
+    // TaskBase's flags, kept here where they fill padding: tasks are what aio makes most of,
+    // and bytes per task is a benchmark target. cancel_delivering_: the thing the task waits on
+    // has been cancelled, and the task will get its CancelledError when it next runs.
+    bool must_cancel_ : 1 = false;
+    bool started_ : 1 = false;
+    bool cancel_delivering_ : 1 = false;
 };
 
 // The CancelledError a cancelled future or task holds.

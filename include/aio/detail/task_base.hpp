@@ -37,7 +37,10 @@ class TaskBase : public FutureBase, public Runnable {
     void suspend(std::coroutine_handle<> at, Suspension* s) noexcept {
         resume_at_ = at;
         waiting_on_ = s;
-        if (must_cancel_ && s && s->cancel_fn(s, *this)) must_cancel_ = false;
+        if (must_cancel_ && s && s->cancel_fn(s, *this)) {
+            must_cancel_ = false;
+            cancel_delivering_ = true;
+        }
     }
     // Puts the task on the ready queue to continue where it suspended.
     void wake() noexcept { loop_->schedule(this); }
@@ -54,7 +57,7 @@ class TaskBase : public FutureBase, public Runnable {
             throw_cancelled();
         }
     }
-    [[noreturn]] void throw_cancelled() const;
+    [[noreturn]] void throw_cancelled();
     const std::string& cancel_message() const noexcept;
 
     // Called from the final suspend of the task's root coroutine.
