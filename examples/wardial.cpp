@@ -185,7 +185,7 @@ class Scan {
             line = co_await aio::wait_for(reader.readline(), timeout_);
         } catch (const aio::TimeoutError&) {
         } catch (const std::system_error&) {
-        } catch (const aio::LimitOverrunError&) {
+        } catch (const std::invalid_argument&) {  // a first line over the reader's limit
         }
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.pop_back();

@@ -94,11 +94,12 @@ class Model {
                 auto o = readuntil({"\n"});
                 if (!o) return o;
                 if (o->how == Outcome::incomplete) return Outcome{Outcome::value, o->text};
-                if (o->how == Outcome::overrun) {
+                if (o->how == Outcome::overrun) {  // ValueError: the line is dropped
                     if (buffer_.compare(o->consumed, 1, "\n") == 0)
                         buffer_.erase(0, o->consumed + 1);
                     else
                         buffer_.clear();
+                    return Outcome{Outcome::overrun, {}, 0};
                 }
                 return o;
             }
@@ -208,6 +209,8 @@ aio::Task<Outcome> perform(aio::StreamReader& reader, Op op) {
     } catch (const aio::LimitOverrunError& e) {
         outcome.how = Outcome::overrun;
         outcome.consumed = e.consumed();
+    } catch (const std::invalid_argument&) {  // readline's, asyncio's ValueError
+        outcome.how = Outcome::overrun;
     }
     co_return outcome;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 #include "aio/connections.hpp"
@@ -391,12 +392,13 @@ Task<std::string> StreamReader::readline() {
     } catch (const IncompleteReadError& e) {
         co_return e.partial();
     } catch (const LimitOverrunError& e) {
-        // Discard the overrun (and its newline, if that is in the buffer), as asyncio does.
+        // Discard the overrun (and its newline, if that is in the buffer), and raise ValueError
+        // (std::invalid_argument), as asyncio does.
         if (c.unread().substr(e.consumed(), 1) == "\n")
             c.drop(e.consumed() + 1);
         else
             c.drop(c.available());
-        throw;
+        throw std::invalid_argument(e.what());
     }
 }
 
