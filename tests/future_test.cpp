@@ -87,6 +87,20 @@ AIO_TEST(Future, DoneCallbackSeesTheResult) {
     EXPECT_EQ(seen, 9);
 }
 
+// asyncio runs a done callback as a Handle: an exception in it is "Exception in callback ...",
+// with no future of its own in the context.
+AIO_TEST(Future, ExceptionInADoneCallbackIsACallbacksException) {
+    aio::Future<int> fut;
+    fut.add_done_callback([](const aio::Future<int>&) { throw std::logic_error("oops"); });
+    fut.set_result(1);
+    co_await aio::sleep(0s);
+    auto reports = aio::testing::take_reports();
+    AIO_ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].message.rfind("Exception in callback done_callback(", 0), 0u)
+        << reports[0].message;
+    EXPECT_EQ(reports[0].future, "");
+}
+
 TEST(Future, NeedsALoop) {
     EXPECT_THROW(aio::Future<int>(), aio::RuntimeError);
 }

@@ -337,7 +337,7 @@ class [[nodiscard]] WaitAwaiter : Suspension, TimerNode {
 template <class X>
 Task<WaitResult<detail::future_of<X>>> wait(std::vector<X> fs, ReturnWhen when = ALL_COMPLETED,
                                             std::optional<Duration> timeout = std::nullopt) {
-    if (fs.empty()) throw std::invalid_argument("Set of Futures is empty.");
+    if (fs.empty()) throw std::invalid_argument("Set of Tasks/Futures is empty.");
     auto handles = detail::futures_of(std::move(fs));
     std::vector<detail::FutureBase*> bases;
     for (const auto& h : handles)

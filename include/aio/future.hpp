@@ -133,9 +133,12 @@ class DoneCallback final : public DoneWaiter, public Runnable, public PoolAlloca
             try {
                 self->f_();
             } catch (...) {
-                self->fut_->loop().call_exception_handler({"Exception in a done callback",
-                                                           std::current_exception(),
-                                                           self->fut_->describe()});
+                // As asyncio reports a done callback's Handle: the callback and its argument,
+                // no future of its own.
+                self->fut_->loop().call_exception_handler(
+                    {"Exception in callback done_callback(" + self->fut_->describe() + ")",
+                     std::current_exception(),
+                     {}});
             }
         }
         delete self;
