@@ -10,16 +10,16 @@ aio::Task<int> answer() {
 
 aio::Task<> dropped(aio::Queue<int>& q, aio::StreamReader& r, aio::StreamWriter& w,
                     aio::Future<int>& f, aio::Event& e, aio::Lock& l) {
-    aio::sleep(1s);            // warns
-    q.put(1);                  // warns
-    q.get();                   // warns
-    r.read(10);                // warns
-    r.readline();              // warns
-    w.drain();                 // warns
-    answer();                  // warns
-    e.wait();                  // warns
-    l.acquire();               // warns
+    aio::sleep(1s);               // warns
+    q.put(1);                     // warns
+    q.get();                      // warns
+    r.read(10);                   // warns
+    r.readline();                 // warns
+    w.drain();                    // warns
+    answer();                     // warns
+    e.wait();                     // warns
+    l.acquire();                  // warns
     aio::wait_for(answer(), 1s);  // warns
-    aio::shield(answer());     // warns
+    aio::shield(answer());        // warns
     co_await f;
 }
