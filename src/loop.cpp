@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 
 #include "aio/detail/task_base.hpp"
 #include "aio/executor.hpp"
@@ -74,7 +75,10 @@ bool virtual_time_forced() {
 EventLoop::EventLoop(LoopOptions options)
     : backend_(detail::make_backend(options.backend)),
       tasks_(std::make_unique<TaskList>()),
+      coop_budget_(options.coop_budget),
       virtual_time_(options.virtual_time || virtual_time_forced()) {
+    if (options.coop_budget < 0)
+        throw std::invalid_argument("LoopOptions::coop_budget must be 0 (off) or positive");
     detail::register_loop(this);
 }
 

@@ -88,23 +88,27 @@ void TaskBase::step() noexcept {
     EventLoop& loop = *loop_;
     TaskBase* const outer = loop.current_;  // set when an eager task starts inside another
     const int outer_budget = loop.budget_;
+    const std::uintptr_t outer_stack = loop.step_stack_;
     loop.current_ = this;
-    loop.budget_ = kCoopBudget;
+    loop.budget_ = loop.coop_budget_;
+    // An eager task started inside another step shares that step's stack allowance.
+    if (!outer) loop.step_stack_ = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
     waiting_on_ = nullptr;
     cancel_delivering_ = false;
-    if (!started_) {
-        started_ = true;
-        if (must_cancel_) {  // cancelled before it ever ran: the body never starts
-            destroy_frame();
-            finish(make_cancelled_error(cancel_message()));
-            loop.current_ = outer;
-            loop.budget_ = outer_budget;
-            return;
-        }
+    const bool first_step = !started_;
+    started_ = true;
+    if (first_step && must_cancel_) {  // cancelled before it ever ran: the body never starts
+        destroy_frame();
+        finish(make_cancelled_error(cancel_message()));
+    } else {
+        resume_at_.resume();  // may finish the task and free `this`
+        // The trampoline: a chain of awaits that grew too deep unwound to here (chain_to).
+        while (auto next = std::exchange(loop.bounce_, {}))
+            next.resume();
     }
-    resume_at_.resume();  // may finish the task and free `this`
     loop.current_ = outer;
     loop.budget_ = outer_budget;
+    loop.step_stack_ = outer_stack;
 }
 
 std::coroutine_handle<> TaskBase::on_root_done() noexcept {

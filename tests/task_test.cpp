@@ -1,6 +1,7 @@
 // Task<T>: laziness, chaining by symmetric transfer, exceptions, misuse, the coop budget.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aio/testing.hpp"
 
@@ -105,8 +106,33 @@ AIO_TEST(Task, DeepNestingDoesNotGrowTheStack) {
     EXPECT_EQ(co_await nest(100'000), 100'001);
 }
 
-// A task whose awaits always complete at once must still let the others run (coop budget).
-AIO_TEST(Task, CoopBudgetPreventsStarvation) {
+// asyncio's scheduling: a task switch happens only where a task really suspends. Awaits that
+// complete at once (here a million of them, deep enough that builds without tail calls unwind
+// the chain through the step's trampoline) never let another task in between.
+AIO_TEST(Task, ImmediateAwaitsNeverYieldToOtherTasks) {
+    std::vector<std::string> order;
+    auto other = aio::create_task([](std::vector<std::string>& out) -> aio::Task<> {
+        out.push_back("other");
+        co_return;
+    }(order));
+    order.push_back("start");
+    EXPECT_EQ(co_await count_down(1'000'000), 2'000'000);
+    EXPECT_EQ(co_await nest(100'000), 100'001);
+    aio::Queue<int> q;
+    for (int i = 0; i < 1000; ++i)
+        q.put_nowait(i);
+    long sum = 0;
+    for (int i = 0; i < 1000; ++i)
+        sum += co_await q.get();
+    EXPECT_EQ(sum, 999 * 1000 / 2);
+    order.push_back("end");
+    co_await other;
+    EXPECT_EQ(order, (std::vector<std::string>{"start", "end", "other"}));
+}
+
+// A task whose awaits always complete at once lets the others run when the loop is given a coop
+// budget (opt-in fairness, as Tokio's).
+AIO_TEST_WITH_OPTIONS(Task, CoopBudgetPreventsStarvation, .coop_budget = 128) {
     bool other_ran = false;
     auto other = [](bool* flag) -> aio::Task<> {
         *flag = true;
@@ -121,6 +147,10 @@ AIO_TEST(Task, CoopBudgetPreventsStarvation) {
     EXPECT_TRUE(other_ran);
     EXPECT_LT(before_other, 1000);
     co_await handle;
+}
+
+TEST(Task, ANegativeCoopBudgetIsRejected) {
+    EXPECT_THROW(aio::EventLoop(aio::LoopOptions{.coop_budget = -1}), std::invalid_argument);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // call_soon_threadsafe must be called on the loop's own thread.
 #pragma once
 #include <atomic>
+#include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -67,9 +69,11 @@ class CallbackImpl final : public CallbackNode {
 
 inline thread_local EventLoop* running_loop = nullptr;
 
-// The coop budget: how many awaits that complete at once a task may chain before it is made to
-// yield to the loop (Tokio uses 128).
-inline constexpr int kCoopBudget = 128;
+// How deep (in bytes of stack) a task step may go through chained awaits before the chain is
+// unwound and continued from the step (TaskBase::step's trampoline). Compilers that turn
+// symmetric transfer into a tail call never get there; -O0 and sanitizer builds would
+// otherwise overflow the stack on long chains of awaits that complete at once.
+inline constexpr std::uintptr_t kMaxChainStack = 256 * 1024;
 }  // namespace detail
 
 // asyncio.Handle: a scheduled callback that can be cancelled.
@@ -122,6 +126,12 @@ struct LoopOptions {
     // Virtual time (for tests): when nothing is runnable, the clock jumps to the next timer.
     bool virtual_time = false;
     BackendKind backend = BackendKind::automatic;
+    // Fairness, opt-in (Tokio's coop budget): a task that chains this many awaits that complete
+    // at once (a non-empty queue's get(), a socket that always has data, a coroutine that
+    // returns without suspending) yields to the loop. 0, the default, is asyncio's scheduling:
+    // a task switch happens only where a task really suspends, which programs rely on for
+    // atomicity.
+    int coop_budget = 0;
 };
 
 struct TaskOptions {
@@ -248,8 +258,17 @@ class EventLoop {
     // Resources close() must shut down (open transports); each removes itself when let go.
     void add_resource(detail::LoopResource* r) noexcept;
     void remove_resource(detail::LoopResource* r) noexcept;
-    // Spends one unit of the running task's coop budget; false when the task must yield.
-    bool spend_budget() noexcept { return --budget_ > 0; }
+    // Spends one unit of the running task's coop budget; false when the task must yield (never
+    // without LoopOptions::coop_budget).
+    bool spend_budget() noexcept { return coop_budget_ == 0 || --budget_ > 0; }
+    // Symmetric transfer to `next`, or, when the step's stack is already deep, unwinds to the
+    // step, which continues at `next` before anything else runs (order is unchanged).
+    std::coroutine_handle<> chain_to(std::coroutine_handle<> next) noexcept {
+        const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+        if (step_stack_ - here < detail::kMaxChainStack) return next;
+        bounce_ = next;
+        return std::noop_coroutine();
+    }
     void check_open() const;
     std::uint64_t next_task_id() noexcept { return ++task_counter_; }
     struct TaskList;
@@ -287,7 +306,10 @@ class EventLoop {
     std::unique_ptr<TaskList> tasks_;
     detail::LoopResource* resources_ = nullptr;
     detail::TaskBase* current_ = nullptr;
-    int budget_ = detail::kCoopBudget;
+    const int coop_budget_;
+    int budget_ = 0;
+    std::uintptr_t step_stack_ = UINTPTR_MAX;  // the running step's stack frame (chain_to)
+    std::coroutine_handle<> bounce_;           // where chain_to unwound to continue
     unsigned busy_iterations_ = 0;
     bool running_ = false;
     bool stopping_ = false;

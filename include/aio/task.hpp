@@ -56,22 +56,22 @@ struct Promise<void> : PromiseBase {
 };
 
 // Transfers to `next` (a child being awaited, or the parent a child returns to) by symmetric
-// transfer, unless the task has spent its coop budget: then it continues at `next` on a later
-// loop iteration.
+// transfer, unless the task has spent its coop budget (LoopOptions::coop_budget): then it
+// continues at `next` on a later loop iteration. Both directions go through here, so a long
+// chain of awaits and returns that complete at once keeps a bounded stack (EventLoop::chain_to)
+// even where a compiler or a sanitizer does not make symmetric transfer a tail call.
 inline std::coroutine_handle<> transfer_to(std::coroutine_handle<> next) noexcept {
     EventLoop* loop = running_loop;
-    if (loop && !loop->spend_budget()) {
+    if (!loop) return next;
+    if (!loop->spend_budget()) {
         if (TaskBase* task = loop->current_task()) {
             task->yield_at(next);
             return std::noop_coroutine();
         }
     }
-    return next;
+    return loop->chain_to(next);
 }
 
-// Returning to the awaiting coroutine spends budget too: a deep chain of returns then also
-// yields now and then, which bounds the stack even where a compiler (or a sanitizer) does not
-// turn symmetric transfer into a tail call.
 template <class P>
 std::coroutine_handle<> PromiseBase::FinalAwaiter::await_suspend(
     std::coroutine_handle<P> h) noexcept {
