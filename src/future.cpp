@@ -1,4 +1,4 @@
-#include "aio/detail/future_base.hpp"
+#include "aio/future.hpp"
 
 #include "aio/errors.hpp"
 #include "aio/loop.hpp"
@@ -88,6 +88,49 @@ void FutureBase::complete(std::exception_ptr error, bool cancelled) noexcept {
 
 void FutureBase::check_loop_open() const {
     loop_->check_open();
+}
+
+namespace {
+thread_local std::uint64_t last_done_callback_id = 0;
+}
+
+DoneCallbackBase::DoneCallbackBase(FutureBase* fut, Runnable::Fn run) noexcept
+    : DoneWaiter(&on_done), Runnable(run), fut_(fut), id_{++last_done_callback_id} {
+    fut_->retain();
+}
+
+DoneCallbackBase::~DoneCallbackBase() {
+    fut_->release();
+}
+
+void DoneCallbackBase::list() noexcept {
+    if (fut_->done())
+        fut_->loop().schedule(this);
+    else
+        fut_->add_waiter(this);
+}
+
+void DoneCallbackBase::on_done(DoneWaiter* w) noexcept {
+    auto* self = static_cast<DoneCallbackBase*>(w);
+    self->fut_->loop().schedule(self);
+}
+
+bool DoneCallbackBase::remove(FutureBase* fut, DoneCallbackId id) noexcept {
+    DoneWaiter* found = fut->find_waiter([id](DoneWaiter* w) {
+        return w->notify == &on_done && static_cast<DoneCallbackBase*>(w)->id_ == id;
+    });
+    if (!found) return false;
+    fut->remove_waiter(found);
+    auto* cb = static_cast<DoneCallbackBase*>(found);
+    cb->fn(cb, /*discard=*/true);  // deletes it
+    return true;
+}
+
+void DoneCallbackBase::report(std::exception_ptr error) noexcept {
+    // As asyncio reports a done callback's Handle: the callback and its argument, no future of
+    // its own.
+    fut_->loop().call_exception_handler(
+        {"Exception in callback done_callback(" + fut_->describe() + ")", std::move(error), {}});
 }
 
 }  // namespace aio::detail

@@ -1,6 +1,7 @@
 // Future<T>: callback-style results brought into coroutines.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aio/testing.hpp"
 
@@ -99,6 +100,31 @@ AIO_TEST(Future, ExceptionInADoneCallbackIsACallbacksException) {
     EXPECT_EQ(reports[0].message.rfind("Exception in callback done_callback(", 0), 0u)
         << reports[0].message;
     EXPECT_EQ(reports[0].future, "");
+}
+
+// asyncio's remove_done_callback: a callback still listed is taken off and never runs (1); one
+// already run, already scheduled because the future is done, or removed before gives 0.
+AIO_TEST(Future, RemoveDoneCallback) {
+    aio::Future<int> fut;
+    std::vector<std::string> ran;
+    auto first = fut.add_done_callback([&](const aio::Future<int>&) { ran.push_back("first"); });
+    auto second = fut.add_done_callback([&](const aio::Future<int>&) { ran.push_back("second"); });
+    auto third = fut.add_done_callback([&](const aio::Future<int>&) { ran.push_back("third"); });
+    EXPECT_EQ(fut.remove_done_callback(second), 1u);
+    EXPECT_EQ(fut.remove_done_callback(second), 0u);
+    fut.set_result(1);
+    EXPECT_EQ(fut.remove_done_callback(third), 0u);  // scheduled: it runs anyway, as in asyncio
+    co_await aio::sleep(0s);
+    EXPECT_EQ(ran, (std::vector<std::string>{"first", "third"}));
+    EXPECT_EQ(fut.remove_done_callback(first), 0u);
+
+    auto task = aio::create_task(aio::sleep(1s));
+    bool task_callback_ran = false;
+    auto id = task.add_done_callback([&](const aio::TaskHandle<>&) { task_callback_ran = true; });
+    EXPECT_EQ(task.remove_done_callback(id), 1u);
+    co_await task;
+    co_await aio::sleep(0s);
+    EXPECT_FALSE(task_callback_ran);
 }
 
 TEST(Future, NeedsALoop) {

@@ -3,6 +3,8 @@
 // result(), exception(), cancel(), add_done_callback(), and co_await.
 #pragma once
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <type_traits>
@@ -103,47 +105,55 @@ class [[nodiscard]] FutureAwaiter : Suspension, DoneWaiter {
     TaskBase* task_ = nullptr;
 };
 
+// What add_done_callback returns, for remove_done_callback (C++ callables cannot be compared,
+// as asyncio compares the functions).
+enum class DoneCallbackId : std::uint64_t {};
+
 // A heap callback registered with add_done_callback: scheduled (call_soon) when the future
 // completes, so it runs on a later iteration, exactly as asyncio runs done callbacks.
-template <class F>
-class DoneCallback final : public DoneWaiter, public Runnable, public PoolAllocated {
+class DoneCallbackBase : public DoneWaiter, public Runnable, public PoolAllocated {
   public:
-    DoneCallback(FutureBase* fut, F f)
-        : DoneWaiter(&on_done), Runnable(&run), fut_(fut), f_(std::move(f)) {
-        fut_->retain();
-    }
-    ~DoneCallback() { fut_->release(); }
+    DoneCallbackId id() const noexcept { return id_; }
+    // Takes the callback `id` off fut's list and drops it; false if it is not there (already
+    // scheduled because fut is done, or removed).
+    static bool remove(FutureBase* fut, DoneCallbackId id) noexcept;
 
-    static void attach(FutureBase* fut, F f) {
+  protected:
+    DoneCallbackBase(FutureBase* fut, Runnable::Fn run) noexcept;
+    ~DoneCallbackBase();
+    // Lists it on fut, or schedules it if fut is done.
+    void list() noexcept;
+    void report(std::exception_ptr error) noexcept;
+
+  private:
+    static void on_done(DoneWaiter* w) noexcept;
+    FutureBase* fut_;
+    DoneCallbackId id_;
+};
+
+template <class F>
+class DoneCallback final : public DoneCallbackBase {
+  public:
+    // f() runs on the loop soon after fut completes.
+    static DoneCallbackId attach(FutureBase* fut, F f) {
         auto* cb = new DoneCallback(fut, std::move(f));
-        if (fut->done())
-            fut->loop().schedule(cb);
-        else
-            fut->add_waiter(cb);
+        cb->list();
+        return cb->id();
     }
 
   private:
-    static void on_done(DoneWaiter* w) noexcept {
-        auto* self = static_cast<DoneCallback*>(w);
-        self->fut_->loop().schedule(self);
-    }
+    DoneCallback(FutureBase* fut, F f) : DoneCallbackBase(fut, &run), f_(std::move(f)) {}
     static void run(Runnable* r, bool discard) noexcept {
         auto* self = static_cast<DoneCallback*>(r);
         if (!discard) {
             try {
                 self->f_();
             } catch (...) {
-                // As asyncio reports a done callback's Handle: the callback and its argument,
-                // no future of its own.
-                self->fut_->loop().call_exception_handler(
-                    {"Exception in callback done_callback(" + self->fut_->describe() + ")",
-                     std::current_exception(),
-                     {}});
+                self->report(std::current_exception());
             }
         }
         delete self;
     }
-    FutureBase* fut_;
     F f_;
 };
 
@@ -183,13 +193,18 @@ class FutureApi {
     // asyncio Future.exception().
     std::exception_ptr exception() const { return state().exception(); }
 
-    // asyncio add_done_callback: f(handle) runs on the loop soon after completion.
+    // asyncio add_done_callback: f(handle) runs on the loop soon after completion. The id is
+    // for remove_done_callback.
     template <class F>
-    void add_done_callback(F f) {
+    DoneCallbackId add_done_callback(F f) {
         State* s = &state();
-        Self self(s);
-        auto call = [f = std::move(f), self = std::move(self)]() mutable { f(self); };
-        DoneCallback<decltype(call)>::attach(s, std::move(call));
+        auto call = [f = std::move(f), self = Self(s)]() mutable { f(self); };
+        return DoneCallback<decltype(call)>::attach(s, std::move(call));
+    }
+    // asyncio remove_done_callback: 1 if the callback was still listed (it will not run), 0 if
+    // not (it has run, is already scheduled because the future is done, or was removed).
+    std::size_t remove_done_callback(DoneCallbackId id) {
+        return DoneCallbackBase::remove(&state(), id) ? 1 : 0;
     }
 
     EventLoop& get_loop() const { return state().loop(); }

@@ -73,11 +73,11 @@ T run_virtual(Task<T> main) {
     static ::aio::Task<> aio_test_body_##suite##_##name()
 
 // AIO_TEST on a loop with other options (virtual time is still on).
-#define AIO_TEST_WITH_OPTIONS(suite, name, ...)                                                   \
-    static ::aio::Task<> aio_test_body_##suite##_##name();                                       \
-    TEST(suite, name) {                                                                           \
-        ::aio::LoopOptions aio_options_{__VA_ARGS__};                                             \
-        aio_options_.virtual_time = true;                                                         \
-        ::aio::testing::run_test(&aio_test_body_##suite##_##name, aio_options_);                 \
-    }                                                                                             \
+#define AIO_TEST_WITH_OPTIONS(suite, name, ...)                                  \
+    static ::aio::Task<> aio_test_body_##suite##_##name();                       \
+    TEST(suite, name) {                                                          \
+        ::aio::LoopOptions aio_options_{__VA_ARGS__};                            \
+        aio_options_.virtual_time = true;                                        \
+        ::aio::testing::run_test(&aio_test_body_##suite##_##name, aio_options_); \
+    }                                                                            \
     static ::aio::Task<> aio_test_body_##suite##_##name()

@@ -61,6 +61,15 @@ class FutureBase {
     // Registers a waiter; the future must be pending.
     void add_waiter(DoneWaiter* w) noexcept;
     void remove_waiter(DoneWaiter* w) noexcept;
+    // The first waiter, in registration order, for which pred(waiter) is true; null if none.
+    template <class Pred>
+    DoneWaiter* find_waiter(Pred pred) const {
+        if (!last_) return nullptr;
+        for (DoneWaiter* w = last_->next;; w = w->next) {
+            if (pred(w)) return w;
+            if (w == last_) return nullptr;
+        }
+    }
 
     void retain() noexcept { ++refs_; }
     void release() noexcept {
