@@ -1,13 +1,16 @@
 #include "aio/executor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "aio/errors.hpp"
+#include "aio/timeouts.hpp"
 
 namespace aio {
 
@@ -16,6 +19,7 @@ struct ThreadPoolExecutor::State {
     std::condition_variable work;
     std::deque<std::function<void()>> jobs;
     std::vector<std::thread> workers;
+    std::thread joiner;  // shutdown_in_background's
     std::size_t max_workers;
     std::size_t idle = 0;
     bool shutting_down = false;
@@ -77,6 +81,19 @@ void ThreadPoolExecutor::shutdown(bool wait) {
             t.join();
         else
             t.detach();  // shut down from one of its own jobs
+    // A background shutdown may have taken the workers: waiting means waiting for it too (only
+    // the owner's thread gets here with wait, and the joiner never touches `joiner`).
+    if (wait && st.joiner.joinable() && st.joiner.get_id() != std::this_thread::get_id())
+        st.joiner.join();
+}
+
+void ThreadPoolExecutor::shutdown_in_background(std::function<void()> then) {
+    State& st = *state_;
+    if (st.joiner.joinable()) throw RuntimeError("the executor is already shutting down");
+    st.joiner = std::thread([this, then = std::move(then)] {
+        shutdown(true);
+        then();
+    });
 }
 
 namespace detail {
@@ -98,4 +115,42 @@ void submit_thread_call(ThreadPoolExecutor& executor, CallbackNode* call,
 }
 
 }  // namespace detail
+
+Task<> shutdown_default_executor(std::optional<Duration> timeout) {
+    EventLoop& loop = get_running_loop();
+    ThreadPoolExecutor* executor = loop.stop_default_executor();
+    if (!executor) co_return;
+    // Joining blocks: a thread of its own does it, and reports to the loop when it is done.
+    Future<> joined(loop);
+    auto join = [] {};  // (the joiner thread itself joins; nothing else to run)
+    auto* call = new detail::ThreadCall<void, decltype(join)>(loop, joined, join);
+    detail::thread_call_started(loop);
+    try {
+        executor->shutdown_in_background([call] {
+            call->run();
+            EventLoop::post_if_alive(call->loop, call);
+        });
+    } catch (...) {
+        detail::thread_call_finished(loop);
+        delete call;
+        throw;
+    }
+    if (!timeout) co_return co_await joined;
+    bool timed_out = false;
+    try {
+        co_await wait_for(joined, *timeout);  // (cancels `joined` only: the joiner goes on)
+    } catch (const TimeoutError&) {
+        timed_out = true;
+    }
+    if (timed_out) {
+        // asyncio warns (RuntimeWarning); the threads go on and are joined when the loop closes.
+        const double seconds = std::chrono::duration<double>(*timeout).count();
+        char text[128];
+        std::snprintf(text, sizeof text,
+                      "The executor did not finishing joining its threads within %g seconds.",
+                      seconds);
+        loop.call_exception_handler({text, nullptr, {}});
+    }
+}
+
 }  // namespace aio

@@ -143,12 +143,31 @@ void EventLoop::post_if_alive(EventLoop* loop, detail::CallbackNode* node) noexc
 
 ThreadPoolExecutor& EventLoop::default_executor() {
     check_open();
+    if (executor_shutdown_called_) throw RuntimeError("Executor shutdown has been called");
     if (!default_executor_) default_executor_ = std::make_unique<ThreadPoolExecutor>();
     return *default_executor_;
 }
 
+void EventLoop::set_default_executor(std::unique_ptr<ThreadPoolExecutor> executor) {
+    if (!executor) throw std::invalid_argument("set_default_executor: null executor");
+    if (default_executor_) {
+        default_executor_->shutdown(false);
+        retired_executors_.push_back(std::move(default_executor_));
+    }
+    default_executor_ = std::move(executor);
+}
+
+ThreadPoolExecutor* EventLoop::stop_default_executor() noexcept {
+    if (std::exchange(executor_shutdown_called_, true)) return nullptr;
+    return default_executor_.get();
+}
+
 ThreadPoolExecutor& default_executor() {
     return get_running_loop().default_executor();
+}
+
+void set_default_executor(std::unique_ptr<ThreadPoolExecutor> executor) {
+    get_running_loop().set_default_executor(std::move(executor));
 }
 
 const char* EventLoop::backend_name() const noexcept {
@@ -321,6 +340,8 @@ void EventLoop::close() {
     // asyncio.run's shutdown_default_executor: the calls still running finish first (their
     // results are dropped below, with the other pending callbacks).
     if (default_executor_) default_executor_->shutdown(true);
+    for (auto& executor : retired_executors_)
+        executor->shutdown(true);
     drain_ready(true);
     close_resources();
     signals_.reset();  // (its self-pipe is one of the fd callbacks)

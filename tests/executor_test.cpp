@@ -2,9 +2,11 @@
 // when the awaiting task is cancelled or the loop closes while a call still runs.
 #include <atomic>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "helpers.hpp"
@@ -18,6 +20,15 @@ AIO_TEST(Executor, ToThreadBringsBackValuesAndExceptions) {
     const auto worker = co_await aio::to_thread([] { return std::this_thread::get_id(); });
     EXPECT_NE(worker, loop_thread);
     EXPECT_EQ(co_await aio::to_thread([](int a, int b) { return a * b; }, 6, 7), 42);
+    // Move-only functions and arguments, as std::thread takes them.
+    auto owned = std::make_unique<int>(5);
+    auto take = [p = std::make_unique<int>(2)](std::unique_ptr<int> q) { return *p * *q; };
+    EXPECT_EQ(co_await aio::to_thread(std::move(take), std::move(owned)), 10);
+    auto moved_out = [s = std::make_unique<std::string>("moved")]() mutable {
+        return std::move(*s);
+    };
+    EXPECT_EQ(co_await aio::run_in_executor(aio::default_executor(), std::move(moved_out)),
+              "moved");
     co_await aio::to_thread([] {});  // void
     EXPECT_THROW(co_await aio::to_thread([]() -> int { throw aio_test::Failure("in a thread"); }),
                  aio_test::Failure);
@@ -68,6 +79,69 @@ AIO_TEST(Executor, WorkersAreBounded) {
 
 // The loop closes while a call runs: close() waits for the default executor's threads, and the
 // late result goes nowhere.
+// loop.set_default_executor: the new executor takes the calls from then on; the one replaced
+// finishes what it has.
+AIO_TEST(Executor, SetDefaultExecutor) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    auto on_first = aio::create_task(aio::to_thread([released] {
+        released.wait();
+        return std::this_thread::get_id();
+    }));
+    co_await aio::sleep(0s);
+    aio::set_default_executor(std::make_unique<aio::ThreadPoolExecutor>(1));
+    EXPECT_EQ(aio::default_executor().max_workers(), 1u);
+    const auto second_worker = co_await aio::to_thread([] { return std::this_thread::get_id(); });
+    release.set_value();
+    EXPECT_NE(co_await on_first, second_worker);
+    EXPECT_THROW(aio::set_default_executor(nullptr), std::invalid_argument);
+}
+
+// asyncio 3.12's loop.shutdown_default_executor(): it waits for the calls under way, and the
+// default executor takes no new ones.
+AIO_TEST(Executor, ShutdownDefaultExecutorWaitsForTheCallsUnderWay) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    auto call = aio::create_task(aio::to_thread([released] {
+        released.wait();
+        return 7;
+    }));
+    co_await aio::sleep(0s);
+    auto shutting_down = aio::create_task(aio::shutdown_default_executor());
+    co_await aio::sleep(0s);
+    EXPECT_FALSE(shutting_down.done());
+    try {
+        co_await aio::to_thread([] {});
+        ADD_FAILURE() << "to_thread after shutdown_default_executor";
+    } catch (const aio::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Executor shutdown has been called");
+    }
+    release.set_value();
+    co_await shutting_down;
+    EXPECT_TRUE(call.done());
+    EXPECT_EQ(co_await call, 7);
+    co_await aio::shutdown_default_executor();  // a second time: nothing to do
+}
+
+// With a timeout that runs out, asyncio warns and returns; the threads are joined at close.
+AIO_TEST(Executor, ShutdownDefaultExecutorTimeout) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    auto call = aio::create_task(aio::to_thread([released] {
+        released.wait();
+        return 8;
+    }));
+    co_await aio::sleep(0s);
+    co_await aio::shutdown_default_executor(50ms);
+    const auto reports = aio::testing::take_reports();
+    AIO_ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].message,
+              "The executor did not finishing joining its threads within 0.05 seconds.");
+    EXPECT_FALSE(call.done());
+    release.set_value();
+    EXPECT_EQ(co_await call, 8);
+}
+
 TEST(Executor, LoopCloseWaitsForRunningCalls) {
     std::atomic<bool> ran{false};
     std::promise<void> started;

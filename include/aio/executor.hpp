@@ -14,6 +14,7 @@
 
 #include "aio/future.hpp"
 #include "aio/task.hpp"
+#include "aio/time.hpp"
 
 namespace aio {
 
@@ -31,6 +32,9 @@ class ThreadPoolExecutor {
     void submit(std::function<void()> job);
     // Takes no more jobs; with wait, returns once the queued jobs have run and the workers ended.
     void shutdown(bool wait = true);
+    // shutdown(true) on a thread of its own, then `then` on that thread; the destructor (or a
+    // shutdown with wait) waits for it. RuntimeError if one is already under way.
+    void shutdown_in_background(std::function<void()> then);
     std::size_t max_workers() const noexcept;
 
   private:
@@ -41,23 +45,24 @@ class ThreadPoolExecutor {
 namespace detail {
 
 // A call on a worker thread whose outcome returns to the loop as a threadsafe callback.
-template <class R>
+// F is kept as it is (not in a std::function), so move-only callables and arguments work.
+template <class R, class F>
 class ThreadCall final : public CallbackNode {
   public:
-    ThreadCall(EventLoop& loop, Future<R> future, std::function<R()> fn)
+    ThreadCall(EventLoop& loop, Future<R> future, F fn)
         : CallbackNode(&loop), future_(std::move(future)), fn_(std::move(fn)) {}
 
     // On the worker.
     void run() noexcept {
         try {
             if constexpr (std::is_void_v<R>)
-                fn_();
+                (*fn_)();
             else
-                value_.emplace(fn_());
+                value_.emplace((*fn_)());
         } catch (...) {
             error_ = std::current_exception();
         }
-        fn_ = nullptr;  // whatever the function holds is released on the worker
+        fn_.reset();  // whatever the function holds is released on the worker
     }
     // On the loop.
     void invoke() override {
@@ -73,7 +78,7 @@ class ThreadCall final : public CallbackNode {
 
   private:
     Future<R> future_;
-    std::function<R()> fn_;
+    std::optional<F> fn_;
     std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
     std::exception_ptr error_;
 };
@@ -86,14 +91,14 @@ void submit_thread_call(ThreadPoolExecutor& executor, CallbackNode* call,
 
 // executor null: the running loop's default one (looked up when the task runs, as the call
 // itself starts only then).
-template <class R>
-Task<R> call_in_thread(ThreadPoolExecutor* executor, std::function<R()> fn) {
+template <class R, class F>
+Task<R> call_in_thread(ThreadPoolExecutor* executor, F fn) {
     EventLoop& loop = get_running_loop();
     if (!executor) executor = &loop.default_executor();
     Future<R> future(loop);
-    auto* call = new ThreadCall<R>(loop, future, std::move(fn));
+    auto* call = new ThreadCall<R, F>(loop, future, std::move(fn));
     submit_thread_call(*executor, call,
-                       [](CallbackNode* c) noexcept { static_cast<ThreadCall<R>*>(c)->run(); });
+                       [](CallbackNode* c) noexcept { static_cast<ThreadCall<R, F>*>(c)->run(); });
     co_return co_await std::move(future);  // (moved out: move-only results work too)
 }
 
@@ -101,27 +106,41 @@ Task<R> call_in_thread(ThreadPoolExecutor* executor, std::function<R()> fn) {
 
 // Both take the function and its arguments by reference and copy (or move) them before
 // returning: g++ 12 destroys by-value arguments of a call inside a co_await expression twice.
+// Move-only functions and arguments work (pass them with std::move).
 
 // loop.run_in_executor(executor, f): f() on one of executor's threads.
 template <class F>
 Task<std::invoke_result_t<std::decay_t<F>&>> run_in_executor(ThreadPoolExecutor& executor, F&& f) {
     using R = std::invoke_result_t<std::decay_t<F>&>;
-    return detail::call_in_thread<R>(&executor, std::function<R()>(std::forward<F>(f)));
+    return detail::call_in_thread<R>(&executor, std::decay_t<F>(std::forward<F>(f)));
 }
 
 // The running loop's default executor (made on first use, shut down when the loop closes).
+// RuntimeError after shutdown_default_executor.
 ThreadPoolExecutor& default_executor();
 
-// asyncio.to_thread(f, args...): f(args...) on the default executor.
+// loop.set_default_executor: to_thread and run_in_executor(default_executor(), ...) use
+// `executor` from now on; the running loop owns it. The one it replaces takes no new calls,
+// finishes those it has, and is joined when the loop closes.
+void set_default_executor(std::unique_ptr<ThreadPoolExecutor> executor);
+
+// loop.shutdown_default_executor(timeout) (asyncio 3.12): the default executor takes no more
+// calls (to_thread then raises RuntimeError) and this waits until its threads have finished
+// what they were given. With a timeout that runs out first, the loop's exception handler is
+// told (asyncio's RuntimeWarning) and this returns; the threads are joined when the loop closes.
+// A later call returns at once.
+Task<> shutdown_default_executor(std::optional<Duration> timeout = std::nullopt);
+
+// asyncio.to_thread(f, args...): f(args...) on the default executor. As std::thread does, f and
+// the arguments are copied or moved in and called once as rvalues, so move-only ones work.
 template <class F, class... Args>
-Task<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>> to_thread(F&& f,
-                                                                               Args&&... args) {
-    using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+Task<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> to_thread(F&& f,
+                                                                             Args&&... args) {
+    using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
     return detail::call_in_thread<R>(
-        nullptr,
-        std::function<R()>([f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable {
-            return f(args...);
-        }));
+        nullptr, [f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable -> R {
+            return std::invoke(std::move(f), std::move(args)...);
+        });
 }
 
 }  // namespace aio

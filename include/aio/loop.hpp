@@ -252,6 +252,10 @@ class EventLoop {
     // and is open; otherwise deletes it.
     static void post_if_alive(EventLoop* loop, detail::CallbackNode* node) noexcept;
     ThreadPoolExecutor& default_executor();
+    void set_default_executor(std::unique_ptr<ThreadPoolExecutor> executor);
+    // shutdown_default_executor's first half: no more default executor; the one there was, if
+    // any and if this is the first call (the loop still owns it).
+    ThreadPoolExecutor* stop_default_executor() noexcept;
     detail::SignalTable& signal_table();  // made on first use
     detail::SignalTable* signal_table_if_any() noexcept { return signals_.get(); }
     void remove_timer(detail::TimerNode* n) noexcept { timers_.remove(n); }
@@ -299,6 +303,8 @@ class EventLoop {
     std::unique_ptr<detail::FdCallbacks> fd_callbacks_;
     std::unique_ptr<detail::SignalTable> signals_;          // add_signal_handler, made on first use
     std::unique_ptr<ThreadPoolExecutor> default_executor_;  // made on first use
+    std::vector<std::unique_ptr<ThreadPoolExecutor>> retired_executors_;  // replaced ones
+    bool executor_shutdown_called_ = false;
     std::size_t thread_calls_ = 0;  // to_thread/run_in_executor calls whose result is pending
     friend void detail::thread_call_started(EventLoop&) noexcept;
     friend void detail::thread_call_finished(
