@@ -1,6 +1,7 @@
 // The umbrella header: everything a program needs, as `import asyncio` gives it.
 #pragma once
 #include "aio/combinators.hpp"
+#include "aio/join_set.hpp"
 #include "aio/concurrent_future.hpp"
 #include "aio/connections.hpp"
 #include "aio/datagrams.hpp"

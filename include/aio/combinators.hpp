@@ -2,10 +2,12 @@
 // asyncio.as_completed). Each takes tasks (TaskHandle), futures, or Task<T> coroutines, which it
 // first makes tasks in argument order, as asyncio's ensure_future does.
 #pragma once
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <tuple>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -458,6 +460,63 @@ template <class X>
 AsCompleted<detail::future_of<X>> as_completed(std::vector<X> fs,
                                                std::optional<Duration> timeout = std::nullopt) {
     return AsCompleted<detail::future_of<X>>(detail::futures_of(std::move(fs)), timeout);
+}
+
+namespace detail {
+
+template <class... H>
+using RaceResult = std::variant<Gathered<typename H::value_type>...>;
+
+// (Plain functions: g++ 12 miscompiles initializer lists inside a coroutine body.)
+template <class... H, std::size_t... I>
+std::vector<FutureBase*> bases_of(const std::tuple<H...>& futures, std::index_sequence<I...>) {
+    return {std::get<I>(futures).state_ptr()...};
+}
+// The first (in argument order) that is done.
+template <class... H, std::size_t... I>
+std::size_t first_done(const std::tuple<H...>& futures, std::index_sequence<I...>) {
+    const bool done[] = {std::get<I>(futures).done()...};
+    return static_cast<std::size_t>(std::find(done, done + sizeof...(H), true) - done);
+}
+
+template <class... H, std::size_t... I>
+Task<RaceResult<H...>> race_futures(std::tuple<H...> contenders, std::index_sequence<I...> seq) {
+    std::vector<FutureBase*> bases = bases_of(contenders, seq);
+    bool cancelled = false;
+    try {
+        WaitAwaiter first(bases, FIRST_COMPLETED, std::nullopt);
+        co_await first;
+    } catch (const CancelledError&) {
+        cancelled = true;
+    }
+    // The winner: the first to finish; of several in the same step, the first argument.
+    const std::size_t winner = first_done(contenders, seq);
+    (std::get<I>(contenders).cancel(), ...);
+    WaitAwaiter all_ended(std::move(bases), ALL_COMPLETED, std::nullopt);
+    co_await all_ended;  // nothing keeps running behind race()
+    if (cancelled) throw CancelledError();
+    std::optional<RaceResult<H...>> result;
+    ((winner == I ? (void)result.emplace(std::in_place_index<I>,
+                                         take_element<false>(std::get<I>(contenders)))
+                  : (void)0),
+     ...);
+    co_return std::move(*result);
+}
+
+}  // namespace detail
+
+// race(aws...) (Tokio's select!, asyncio's wait(FIRST_COMPLETED) plus cancelling the rest):
+// runs each awaitable as a task; the first to finish wins and race returns its value, in the
+// variant alternative of its position (std::monostate for void), or rethrows its exception.
+// The others are cancelled, and race returns once they have ended. Cancelling race cancels
+// them all.
+//   auto r = co_await aio::race(q.get(), aio::sleep(1s));
+//   if (r.index() == 0) use(std::get<0>(r));
+template <class... Xs>
+requires(sizeof...(Xs) > 0 && (detail::FutureLike<Xs> && ...)) auto race(Xs&&... xs) {
+    // Braces: the tasks are created left to right.
+    std::tuple<detail::future_of<Xs>...> contenders{detail::ensure_future(std::forward<Xs>(xs))...};
+    return detail::race_futures(std::move(contenders), std::index_sequence_for<Xs...>{});
 }
 
 }  // namespace aio
