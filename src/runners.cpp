@@ -10,7 +10,10 @@
 #include "backend/sys.hpp"
 #include "signal_table.hpp"
 
-namespace aio::detail {
+namespace aio {
+using detail::running_loop;
+using detail::WhenDone;
+namespace sys = detail::sys;
 
 namespace {
 Task<> wait_all_done(std::vector<AnyTask> tasks) {
@@ -23,14 +26,37 @@ Task<> wait_all_done(std::vector<AnyTask> tasks) {
 thread_local Runner* current_runner = nullptr;
 }  // namespace
 
-Runner::Runner(LoopOptions options) : loop_(options), outer_(current_runner) {
-    current_runner = this;
-}
+Runner::Runner(LoopOptions options) : loop_(options) {}
 
 Runner::~Runner() {
+    close();
+}
+
+void Runner::close() {
+    if (std::exchange(closed_, true)) return;
     cancel_all_tasks(loop_);
-    loop_.close();  // (restores the signals' dispositions)
-    current_runner = outer_;
+    loop_.close();  // (joins the default executor's threads, restores the signals' dispositions)
+}
+
+EventLoop& Runner::get_loop() {
+    if (closed_) throw RuntimeError("Runner is closed");
+    return loop_;
+}
+
+Runner::RunScope::RunScope(Runner& r) : runner(r), outer(current_runner) {
+    if (running_loop) throw RuntimeError("Runner.run() cannot be called from a running event loop");
+    if (r.closed_) throw RuntimeError("Runner is closed");
+    r.interrupted_by_ = 0;
+    current_runner = &r;
+}
+
+Runner::RunScope::~RunScope() {
+    // Between runs, and after, the signals are the program's again (asyncio.Runner restores
+    // SIGINT's handler at the end of each run).
+    for (int sig : std::exchange(runner.interrupt_signals_, {}))
+        runner.loop_.remove_signal_handler(sig);
+    runner.main_ = AnyTask();
+    current_runner = outer;
 }
 
 Runner& Runner::current() {
@@ -50,6 +76,7 @@ void Runner::interrupt_on(int sig) {
     // (Only while no task waits for sig: a program waiting for it handles it itself.)
     loop_.signal_table().set_handler(
         sig, [this, sig] { on_interrupt(sig); }, true);
+    interrupt_signals_.push_back(sig);
 }
 
 void Runner::on_interrupt(int sig) {
@@ -105,8 +132,8 @@ void Runner::cancel_all_tasks(EventLoop& loop) noexcept {
     }
 }
 
-}  // namespace aio::detail
-
-void aio::interrupt_on(int sig) {
-    detail::Runner::current().interrupt_on(sig);
+void interrupt_on(int sig) {
+    Runner::current().interrupt_on(sig);
 }
+
+}  // namespace aio

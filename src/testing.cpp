@@ -18,7 +18,7 @@ void run_test(Task<> (*body)(), LoopOptions options) {
     std::vector<ExceptionContext> reports;
     current_reports = &reports;
     {
-        detail::Runner runner(options);
+        Runner runner(options);
         EventLoop& loop = runner.loop();
         loop.set_exception_handler(
             [&](EventLoop&, const ExceptionContext& c) { reports.push_back(c); });

@@ -6,8 +6,10 @@
 // interrupt_on(SIGTERM) wires another signal the same way; a KeyboardInterrupt nobody catches
 // ends the process by its signal, not with std::terminate's abort. A task waiting in
 // wait_for_signal(SIGINT) takes the signal instead; add_signal_handler(SIGINT) replaces this.
+// aio::Runner is the same with several runs on one loop (asyncio.Runner).
 #pragma once
 #include <utility>
+#include <vector>
 
 #include "aio/loop.hpp"
 #include "aio/task.hpp"
@@ -15,17 +17,24 @@
 
 namespace aio {
 
-namespace detail {
-// Owns the loop of one run(); its destructor is asyncio.run's `finally:` clause.
+// asyncio.Runner: one loop for several run() calls (tasks a run leaves behind go on in the
+// next), closed by close() or the destructor, which cancel what is left as aio::run does.
+//   aio::Runner runner;
+//   runner.run(setup());
+//   runner.run(serve());
+// Each run() handles Ctrl-C as aio::run does, for as long as it runs.
 class Runner {
   public:
-    explicit Runner(LoopOptions options);
+    explicit Runner(LoopOptions options = {});
     ~Runner();
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
-    EventLoop& loop() noexcept { return loop_; }
+
+    // Runs main to completion on the runner's loop: its value, or its exception.
+    // RuntimeError inside a running loop or after close().
     template <class T>
     T run(Task<T> main) {
+        RunScope scope(*this);
         auto task = loop_.create_task(std::move(main));
         main_ = AnyTask(task.state_ptr());
         catch_sigint();
@@ -37,7 +46,14 @@ class Runner {
             throw KeyboardInterrupt(interrupted_by_);
         }
     }
-    // The running aio::run's (interrupt_on).
+    // Cancels the tasks left and waits for them, joins the default executor's threads, closes
+    // the loop. Again: nothing.
+    void close();
+    // RuntimeError once closed.
+    EventLoop& get_loop();
+    EventLoop& loop() noexcept { return loop_; }
+
+    // The runner whose run() is running on this thread (interrupt_on).
     static Runner& current();
     void interrupt_on(int sig);
     // Cancels every remaining task and runs the loop until they are all done; reports those that
@@ -45,6 +61,13 @@ class Runner {
     static void cancel_all_tasks(EventLoop& loop) noexcept;
 
   private:
+    // One run(): checks it may start; on leaving, takes back the interrupt handlers.
+    struct RunScope {
+        explicit RunScope(Runner& r);
+        ~RunScope();
+        Runner& runner;
+        Runner* outer;
+    };
     // Makes a KeyboardInterrupt that nobody catches end the process by its signal (as Python
     // does, and as the signal's default action would) instead of std::terminate's abort.
     static void die_of_uncaught_interrupts();
@@ -52,16 +75,16 @@ class Runner {
     void on_interrupt(int sig);
     EventLoop loop_;
     AnyTask main_;
-    int interrupted_by_ = 0;  // the signal that cancelled main, if one did
-    Runner* outer_;
+    std::vector<int> interrupt_signals_;  // the handlers this run installed
+    int interrupted_by_ = 0;              // the signal that cancelled main, if one did
+    bool closed_ = false;
 };
-}  // namespace detail
 
 template <class T>
 T run(Task<T> main, LoopOptions options = {}) {
     if (detail::running_loop)
         throw RuntimeError("aio::run() cannot be called from a running event loop");
-    detail::Runner runner(options);
+    Runner runner(options);
     return runner.run(std::move(main));
 }
 
