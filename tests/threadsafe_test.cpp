@@ -2,6 +2,7 @@
 // exceptions, cancellation from the other thread, a loop that closes first), and
 // call_soon_threadsafe from many threads at once. Run under ThreadSanitizer by .ci/run.
 #include <atomic>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -82,6 +83,38 @@ AIO_TEST(Threadsafe, CancelFromTheOtherThread) {
     EXPECT_TRUE(threw);
     EXPECT_TRUE(cancelled);
     EXPECT_FALSE(second_cancel);
+}
+
+// asyncio.wrap_future: a task awaits what another thread's loop computes, through wrap_future
+// or any combinator (a ConcurrentFuture converts to a task); cancelling the wrapping future
+// cancels the other loop's task.
+AIO_TEST(Threadsafe, WrapFutureAwaitsAnotherLoop) {
+    std::promise<aio::EventLoop*> ready;
+    std::thread thread([&ready] {
+        aio::EventLoop other;
+        ready.set_value(&other);
+        other.run_forever();
+    });
+    aio::EventLoop* other = ready.get_future().get();
+    auto sum = aio::run_coroutine_threadsafe(add_later(2, 3), *other);
+    EXPECT_EQ(co_await aio::wrap_future(std::move(sum)), 5);
+    auto quick = aio::run_coroutine_threadsafe(add_now(1, 1), *other);
+    EXPECT_EQ(co_await aio::wait_for(std::move(quick), 10s), 2);
+    EXPECT_THROW(co_await aio::wrap_future(aio::run_coroutine_threadsafe(fail_later(), *other)),
+                 aio_test::Failure);
+
+    std::atomic<bool> started{false};
+    auto endless = aio::run_coroutine_threadsafe(forever(started), *other);
+    auto waiting = aio::wrap_future(endless);
+    co_await aio::sleep(0s);
+    waiting.cancel();
+    auto wait_ended = [endless] { endless.wait(); };
+    co_await aio::to_thread(wait_ended);
+    EXPECT_TRUE(endless.cancelled());
+
+    other->call_soon_threadsafe([other] { other->stop(); });
+    auto join = [&thread] { thread.join(); };
+    co_await aio::to_thread(join);
 }
 
 TEST(ThreadsafeClose, LoopClosingFirstReleasesTheWaiter) {

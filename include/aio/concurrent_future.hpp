@@ -6,13 +6,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "aio/errors.hpp"
+#include "aio/executor.hpp"
+#include "aio/future.hpp"
 #include "aio/loop.hpp"
 #include "aio/task.hpp"
 #include "aio/tasks.hpp"
@@ -33,16 +37,32 @@ struct ConcurrentState {
     // The task while it exists (on the loop's thread only; not a reference, which would make a
     // cycle through its done callback).
     TaskBase* task = nullptr;
+    std::vector<std::function<void()>> callbacks;  // run once done, on the completing thread
 
     template <class F>
     void complete(F&& set) {
+        std::vector<std::function<void()>> to_run;
         {
             std::lock_guard lock(mutex);
             if (done) return;
             set();
             done = true;
+            to_run.swap(callbacks);
         }
         cv.notify_all();
+        for (auto& f : to_run)
+            f();
+    }
+    // f() once done: at once if it is, else on the thread that completes it.
+    void add_done_callback(std::function<void()> f) {
+        {
+            std::lock_guard lock(mutex);
+            if (!done) {
+                callbacks.push_back(std::move(f));
+                return;
+            }
+        }
+        f();
     }
     void abandon() {
         complete([this] {
@@ -111,9 +131,64 @@ class ConcurrentFuture {
         return true;
     }
 
+    // For create_task, gather, wait_for, race...: awaited on the running loop (wrap_future).
+    Task<T> as_task() &&;
+
   private:
+    template <class U>
+    friend Future<U> wrap_future(ConcurrentFuture<U> cf);
     std::shared_ptr<detail::ConcurrentState<T>> state_;
 };
+
+// asyncio.wrap_future: a Future on the running loop that completes as `cf` does (it takes the
+// value, as get() does), so a task can await what another thread's loop computes. Cancelling
+// the Future cancels cf.
+template <class T>
+Future<T> wrap_future(ConcurrentFuture<T> cf) {
+    EventLoop& loop = get_running_loop();
+    Future<T> fut(loop);
+    auto state = cf.state_;
+    // Counted as a thread call: on virtual time, the loop waits for the other thread instead of
+    // calling it a deadlock.
+    detail::thread_call_started(loop);
+    auto* arrival = new detail::CallbackImpl(&loop, [fut, state]() mutable {
+        detail::thread_call_finished(fut.get_loop());
+        if (fut.done()) return;  // cancelled meanwhile
+        std::unique_lock lock(state->mutex);
+        if (state->cancelled) {
+            lock.unlock();
+            fut.cancel();
+        } else if (state->error) {
+            auto error = state->error;
+            lock.unlock();
+            fut.set_exception(std::move(error));
+        } else if constexpr (std::is_void_v<T>) {
+            lock.unlock();
+            fut.set_result();
+        } else {
+            T value = std::move(*state->value);
+            lock.unlock();
+            fut.set_result(std::move(value));
+        }
+    });
+    state->add_done_callback([arrival] { EventLoop::post_if_alive(arrival->loop, arrival); });
+    fut.add_done_callback([cf](const Future<T>& f) mutable {
+        if (f.cancelled()) cf.cancel();
+    });
+    return fut;
+}
+
+namespace detail {
+template <class T>
+Task<T> await_concurrent(ConcurrentFuture<T> cf) {
+    co_return co_await wrap_future(std::move(cf));
+}
+}  // namespace detail
+
+template <class T>
+Task<T> ConcurrentFuture<T>::as_task() && {
+    return detail::await_concurrent(std::move(*this));
+}
 
 // asyncio.run_coroutine_threadsafe(coro, loop): from any thread. RuntimeError if the loop is
 // closed.
