@@ -6,13 +6,19 @@
 
 namespace aio::detail {
 
-TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name)
+TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name,
+                   const Context* context)
     : FutureBase(loop),
       Runnable(&run_step),
       root_(root),
       resume_at_(root),
       id_(static_cast<std::uint32_t>(loop->next_task_id())) {
-    if (name) extras().name = std::move(*name);  // first: if this throws, nothing is registered
+    // First: if these throw, nothing is registered.
+    if (name) extras().name = std::move(*name);
+    if (context)
+        extras().context = context->box();
+    else if (contexts_in_use.load(std::memory_order_relaxed))
+        if (auto inherited = inherit_context()) extras().context = std::move(inherited);
     loop->tasks().insert(this);
     retain();  // the loop's reference, until the task is done
 }
@@ -23,6 +29,12 @@ TaskBase::~TaskBase() {
         report_unretrieved("Task", get_name());
     } catch (...) {
     }
+}
+
+ContextBox& TaskBase::make_context_box() {
+    auto& box = extras().context;
+    if (!box) box = std::make_shared<ContextBox>();
+    return *box;
 }
 
 TaskBase::Extras& TaskBase::extras() {

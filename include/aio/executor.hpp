@@ -131,16 +131,24 @@ void set_default_executor(std::unique_ptr<ThreadPoolExecutor> executor);
 // A later call returns at once.
 Task<> shutdown_default_executor(std::optional<Duration> timeout = std::nullopt);
 
-// asyncio.to_thread(f, args...): f(args...) on the default executor. As std::thread does, f and
-// the arguments are copied or moved in and called once as rvalues, so move-only ones work.
+// asyncio.to_thread(f, args...): f(args...) on the default executor, in a copy of the caller's
+// context (contextvars). As std::thread does, f and the arguments are copied or moved in and
+// called once as rvalues, so move-only ones work.
 template <class F, class... Args>
 Task<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> to_thread(F&& f,
                                                                              Args&&... args) {
     using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
-    return detail::call_in_thread<R>(
-        nullptr, [f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable -> R {
-            return std::invoke(std::move(f), std::move(args)...);
-        });
+    std::optional<Context> context;
+    if (detail::contexts_in_use.load(std::memory_order_relaxed)) context = copy_context();
+    return detail::call_in_thread<R>(nullptr,
+                                     [context = std::move(context), f = std::forward<F>(f),
+                                      ... args = std::forward<Args>(args)]() mutable -> R {
+                                         auto call = [&]() -> R {
+                                             return std::invoke(std::move(f), std::move(args)...);
+                                         };
+                                         if (context) return context->run(call);
+                                         return call();
+                                     });
 }
 
 }  // namespace aio

@@ -9,11 +9,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "aio/context.hpp"
 #include "aio/detail/allocator.hpp"
 #include "aio/detail/loop_resource.hpp"
 #include "aio/detail/runnable.hpp"
@@ -137,6 +139,9 @@ struct LoopOptions {
 struct TaskOptions {
     std::string name;    // default: "Task-N", as asyncio
     bool eager = false;  // asyncio 3.12 eager tasks: run at once until the first suspension
+    // asyncio's context=: the task runs in this context (its set() calls stay there); default:
+    // a copy of the creator's.
+    std::optional<Context> context = std::nullopt;
 };
 
 class EventLoop {
@@ -282,7 +287,8 @@ class EventLoop {
     friend class detail::TaskBase;
 
     template <class T>
-    TaskHandle<T> spawn(Task<T> coro, std::string* name, bool eager);
+    TaskHandle<T> spawn(Task<T> coro, std::string* name, bool eager,
+                        const Context* context = nullptr);
     template <class F>
     detail::CallbackNode* make_callback(F&& f) {
         check_open();

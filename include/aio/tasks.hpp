@@ -18,8 +18,9 @@ namespace detail {
 template <class T>
 class TaskState final : public TaskBase, public PoolAllocated {
   public:
-    TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string* name)
-        : TaskBase(loop, root, name) {}
+    TaskState(EventLoop* loop, std::coroutine_handle<Promise<T>> root, std::string* name,
+              const Context* context)
+        : TaskBase(loop, root, name, context) {}
     [[no_unique_address]] ValueSlot<T> slot;
 
   private:
@@ -57,7 +58,8 @@ class TaskHandle : public detail::FutureApi<T, detail::TaskState<T>, TaskHandle<
 };
 
 template <class T>
-TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager) {
+TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager,
+                               const Context* context) {
     check_open();
     if (!coro.valid()) throw InvalidStateError("create_task: empty (moved-from) Task");
     auto h = coro.release();
@@ -65,7 +67,7 @@ TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager) {
     try {
         if (h.done() || h.promise().continuation)
             throw InvalidStateError("create_task: the Task was already started");
-        state = new detail::TaskState<T>(this, h, name);
+        state = new detail::TaskState<T>(this, h, name, context);
     } catch (...) {
         coro = Task<T>(h);  // the frame is still coro's to destroy
         throw;
@@ -77,7 +79,8 @@ TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager) {
 
 template <class T>
 TaskHandle<T> EventLoop::create_task(Task<T> coro, TaskOptions options) {
-    return spawn(std::move(coro), options.name.empty() ? nullptr : &options.name, options.eager);
+    return spawn(std::move(coro), options.name.empty() ? nullptr : &options.name, options.eager,
+                 options.context ? &*options.context : nullptr);
 }
 
 // asyncio.create_task(coro, name=...): schedules coro on the running loop. (Overloads rather

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "aio/context.hpp"
 #include "aio/detail/future_base.hpp"
 #include "aio/loop.hpp"
 
@@ -14,8 +15,10 @@ namespace aio::detail {
 
 class TaskBase : public FutureBase, public Runnable {
   public:
-    // `name`: taken if not null (most tasks have none, and pay nothing for it).
-    TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name);
+    // `name`, `context`: taken if not null (most tasks have neither, and pay nothing for them).
+    // Without a context, the task gets a copy of the current one (contextvars).
+    TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string* name,
+             const Context* context = nullptr);
     ~TaskBase() override;
 
     // asyncio Task.cancel(msg): requests cancellation; false if the task is done.
@@ -23,6 +26,10 @@ class TaskBase : public FutureBase, public Runnable {
     // asyncio 3.11: the number of pending cancel requests, and taking one back.
     int cancelling() const noexcept { return num_cancels_requested_; }
     int uncancel() noexcept;
+
+    // The task's context (contextvars): null while it has none; made on first set().
+    ContextBox* context_box() const noexcept { return extras_ ? extras_->context.get() : nullptr; }
+    ContextBox& make_context_box();
 
     std::string get_name() const;
     void set_name(std::string name);
@@ -82,6 +89,7 @@ class TaskBase : public FutureBase, public Runnable {
     struct Extras {  // rarely used, so kept out of line
         std::string name;
         std::string cancel_message;
+        std::shared_ptr<ContextBox> context;
     };
     Extras& extras();
 
