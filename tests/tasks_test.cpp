@@ -237,6 +237,26 @@ AIO_TEST(Tasks, EagerTasksRunAtOnce) {
     EXPECT_EQ(log, (std::vector<std::string>{"eager start", "after create_task", "eager end"}));
 }
 
+// loop.set_task_factory(asyncio.eager_task_factory): every task starts eagerly, gather's too.
+AIO_TEST(Tasks, EagerTaskFactory) {
+    aio::EventLoop& loop = aio::get_running_loop();
+    std::vector<std::string> log;
+    auto note = [](std::vector<std::string>& out, std::string what) -> aio::Task<> {
+        out.push_back(what);
+        co_return;
+    };
+    loop.set_task_factory(aio::eager_task_factory);
+    EXPECT_TRUE(loop.eager_tasks());
+    auto a = aio::create_task(note(log, "a"));
+    EXPECT_TRUE(a.done());
+    log.push_back("after a");
+    loop.set_task_factory(nullptr);
+    auto b = aio::create_task(note(log, "b"));
+    log.push_back("after b");
+    co_await b;
+    EXPECT_EQ(log, (std::vector<std::string>{"a", "after a", "after b", "b"}));
+}
+
 AIO_TEST(Tasks, CurrentAndAllTasks) {
     auto me = aio::current_task();
     AIO_ASSERT_TRUE(me);

@@ -4,6 +4,7 @@
 #pragma once
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -136,6 +137,10 @@ struct LoopOptions {
     int coop_budget = 0;
 };
 
+// asyncio.eager_task_factory, for EventLoop::set_task_factory.
+struct EagerTaskFactory {};
+inline constexpr EagerTaskFactory eager_task_factory{};
+
 struct TaskOptions {
     std::string name;    // default: "Task-N", as asyncio
     bool eager = false;  // asyncio 3.12 eager tasks: run at once until the first suspension
@@ -198,6 +203,13 @@ class EventLoop {
     TaskHandle<T> create_task(Task<T> coro) {
         return spawn(std::move(coro), nullptr, false);
     }
+
+    // loop.set_task_factory(asyncio.eager_task_factory): every task made from now on starts
+    // eagerly (TaskOptions::eager); set_task_factory(nullptr) goes back to scheduled starts.
+    // (C++ tasks are typed, so aio offers asyncio's one standard factory, not any callable.)
+    void set_task_factory(EagerTaskFactory) noexcept { eager_tasks_ = true; }
+    void set_task_factory(std::nullptr_t) noexcept { eager_tasks_ = false; }
+    bool eager_tasks() const noexcept { return eager_tasks_; }
 
     // loop.create_future().
     template <class T = void>
@@ -327,6 +339,7 @@ class EventLoop {
     bool stopping_ = false;
     bool closed_ = false;
     bool virtual_time_ = false;
+    bool eager_tasks_ = false;  // set_task_factory(eager_task_factory)
     TimePoint virtual_now_{};
     std::uint64_t task_counter_ = 0;
     ExceptionHandler handler_;

@@ -73,7 +73,7 @@ TaskHandle<T> EventLoop::spawn(Task<T> coro, std::string* name, bool eager,
         throw;
     }
     TaskHandle<T> handle(state);
-    state->start(eager);
+    state->start(eager || eager_tasks_);
     return handle;
 }
 
