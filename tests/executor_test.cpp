@@ -97,15 +97,19 @@ AIO_TEST(Executor, SetDefaultExecutor) {
     EXPECT_THROW(aio::set_default_executor(nullptr), std::invalid_argument);
 }
 
+// A to_thread call, as a task, that returns `value` once `released` is ready.
+aio::TaskHandle<int> call_held_until(std::shared_future<void> released, int value) {
+    return aio::create_task(aio::to_thread([released, value] {
+        released.wait();
+        return value;
+    }));
+}
+
 // asyncio 3.12's loop.shutdown_default_executor(): it waits for the calls under way, and the
 // default executor takes no new ones.
 AIO_TEST(Executor, ShutdownDefaultExecutorWaitsForTheCallsUnderWay) {
     std::promise<void> release;
-    auto released = release.get_future().share();
-    auto call = aio::create_task(aio::to_thread([released] {
-        released.wait();
-        return 7;
-    }));
+    auto call = call_held_until(release.get_future().share(), 7);
     co_await aio::sleep(0s);
     auto shutting_down = aio::create_task(aio::shutdown_default_executor());
     co_await aio::sleep(0s);
@@ -126,11 +130,7 @@ AIO_TEST(Executor, ShutdownDefaultExecutorWaitsForTheCallsUnderWay) {
 // With a timeout that runs out, asyncio warns and returns; the threads are joined at close.
 AIO_TEST(Executor, ShutdownDefaultExecutorTimeout) {
     std::promise<void> release;
-    auto released = release.get_future().share();
-    auto call = aio::create_task(aio::to_thread([released] {
-        released.wait();
-        return 8;
-    }));
+    auto call = call_held_until(release.get_future().share(), 8);
     co_await aio::sleep(0s);
     co_await aio::shutdown_default_executor(50ms);
     const auto reports = aio::testing::take_reports();

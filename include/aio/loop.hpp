@@ -286,7 +286,8 @@ class EventLoop {
     // step, which continues at `next` before anything else runs (order is unchanged).
     std::coroutine_handle<> chain_to(std::coroutine_handle<> next) noexcept {
         const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-        if (step_stack_ - here < detail::kMaxChainStack) return next;
+        // (No step running, step_stack_ 0: never unwinds.)
+        if (here + detail::kMaxChainStack >= step_stack_) return next;
         bounce_ = next;
         return std::noop_coroutine();
     }
@@ -332,8 +333,8 @@ class EventLoop {
     detail::TaskBase* current_ = nullptr;
     const int coop_budget_;
     int budget_ = 0;
-    std::uintptr_t step_stack_ = UINTPTR_MAX;  // the running step's stack frame (chain_to)
-    std::coroutine_handle<> bounce_;           // where chain_to unwound to continue
+    std::uintptr_t step_stack_ = 0;   // the running step's stack frame (chain_to)
+    std::coroutine_handle<> bounce_;  // where chain_to unwound to continue
     unsigned busy_iterations_ = 0;
     bool running_ = false;
     bool stopping_ = false;
