@@ -265,8 +265,10 @@ void EventLoop::post_threadsafe(detail::CallbackNode* node) {
         }
         threadsafe_.push_back(node);
         threadsafe_pending_.store(true, std::memory_order_release);
+        // Under the lock: once the node is listed, the loop may run it (a stop(), say), return
+        // and be destroyed; close() takes this lock first, so the backend is still there.
+        backend_->wakeup();
     }
-    backend_->wakeup();
 }
 
 void EventLoop::take_threadsafe_callbacks() {
