@@ -1,7 +1,6 @@
 // The umbrella header: everything a program needs, as `import asyncio` gives it.
 #pragma once
 #include "aio/combinators.hpp"
-#include "aio/join_set.hpp"
 #include "aio/concurrent_future.hpp"
 #include "aio/connections.hpp"
 #include "aio/datagrams.hpp"
@@ -11,6 +10,7 @@
 #include "aio/files.hpp"
 #include "aio/future.hpp"
 #include "aio/generators.hpp"
+#include "aio/join_set.hpp"
 #include "aio/locks.hpp"
 #include "aio/loop.hpp"
 #include "aio/protocols.hpp"
